@@ -1,0 +1,1 @@
+"""The ``citebot`` command line: a thin adapter from arguments to the ``index`` library."""

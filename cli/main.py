@@ -1,0 +1,244 @@
+"""``citebot``: build and query the index, chat in the terminal, run the bot.
+
+Every command reads the same settings (environment, then ``.env``, then flags), reports user
+errors as one line on stderr with exit status 2, and keeps tracebacks for real bugs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+from collections.abc import Callable, Mapping, Sequence
+from pathlib import Path
+
+from dotenv import dotenv_values
+from rich.console import Console
+
+from cli import render
+from cli.progress import progress_bar
+from index import (
+    CitebotError,
+    EngineConfig,
+    QuestionError,
+    add,
+    build,
+    open_library,
+    remove,
+)
+from index.config import BACKENDS
+from index.evaluation import evaluate, load_squad
+
+log = logging.getLogger("citebot")
+SAMPLES = Path("samples")
+
+Handler = Callable[[argparse.Namespace, EngineConfig, Console], int]
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    env = environment()
+    setup_logging(args.verbose, env)
+    console = Console(highlight=False)
+    try:
+        config = EngineConfig.from_env(
+            env,
+            index_dir=args.index_dir,
+            model=args.model,
+            backend=args.backend,
+            threshold=getattr(args, "threshold", None),
+        )
+        return args.handler(args, config, console)
+    except CitebotError as error:
+        Console(stderr=True, highlight=False).print(f"[red]error:[/] {error}", markup=True)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+
+
+def environment() -> dict[str, str]:
+    """Settings as the bot reads them: the real environment wins over ``.env``."""
+    values = {k: v for k, v in dotenv_values(".env").items() if v is not None}
+    return {**values, **os.environ}
+
+
+def setup_logging(verbose: int, env: Mapping[str, str]) -> None:
+    """The one logging set-up of every citebot process (the bot runs through ``citebot run``)."""
+    level = {0: env.get("CITEBOT_LOG_LEVEL", "WARNING"), 1: "INFO"}.get(verbose, "DEBUG")
+    logging.basicConfig(
+        level=level.upper(),
+        format="%(asctime)s %(levelname)-7s %(name)s: %(message)s",
+        datefmt="%H:%M:%S",
+    )
+    # Libraries that narrate every model load at INFO.
+    for noisy in ("sentence_transformers", "httpx", "bm25s", "faiss"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
+
+
+def _parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--index-dir", type=Path, help="index directory (CITEBOT_INDEX_DIR)")
+    common.add_argument("--model", help="sentence-transformers model name or path")
+    common.add_argument("--backend", choices=BACKENDS, help="how the model runs (CITEBOT_BACKEND)")
+    common.add_argument("-v", "--verbose", action="count", default=0, help="more logging")
+
+    parser = argparse.ArgumentParser(
+        prog="citebot", description="Answer questions about a library of articles, with sources."
+    )
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    command = _Sub(commands, common)
+
+    index = commands.add_parser("index", help="build and change the index")
+    index_commands = index.add_subparsers(required=True, metavar="COMMAND")
+    index_command = _Sub(index_commands, common)
+    sub = index_command("build", _build, "(re)build the index from folders or files")
+    sub.add_argument("sources", nargs="+", type=Path, metavar="DIR")
+    sub = index_command("add", _add, "add or update articles without re-embedding the others")
+    sub.add_argument("paths", nargs="+", type=Path, metavar="FILE")
+    sub = index_command("remove", _remove, "remove articles by key or file path")
+    sub.add_argument("keys", nargs="+", metavar="ARTICLE")
+    index_command("info", _info, "what is indexed: counts, model, size, build time")
+    index_command("list", _list, "the indexed articles and their keys")
+
+    sub = command("ask", _ask, "answer one question with the best passage and its source")
+    sub.add_argument("question")
+    sub.add_argument("--json", action="store_true", help="print the answer as JSON")
+    sub.add_argument("--threshold", type=float, help="confidence needed to answer")
+    sub = command("chat", _chat, "ask questions in the terminal until an empty line or Ctrl-D")
+    sub.add_argument("--threshold", type=float, help="confidence needed to answer")
+    sub = command("eval", _eval, "score retrieval on a SQuAD v1.1 question set")
+    sub.add_argument("file", type=Path, metavar="FILE")
+    sub.add_argument("--json", action="store_true", help="print the result as one JSON object")
+    sub.add_argument("--threshold", type=float, help="confidence needed to answer")
+    out_of_library = sub.add_mutually_exclusive_group()
+    out_of_library.add_argument(
+        "--unanswerable",
+        type=Path,
+        metavar="OTHER",
+        help="also ask OTHER's questions, whose articles are not indexed: they should be declined",
+    )
+    out_of_library.add_argument(
+        "--split",
+        action="store_true",
+        help="index every other article of FILE and ask the rest's questions as unanswerable",
+    )
+    command("run", _run, "run the Discord bot (needs DISCORD_TOKEN)")
+    sub = command(
+        "start",
+        _start,
+        "what `make run` does: build the sample library if there is no index, then run the "
+        "bot when DISCORD_TOKEN is set, otherwise chat in the terminal",
+    )
+    sub.add_argument("--library", type=Path, default=SAMPLES, help="articles to build from")
+    return parser
+
+
+class _Sub:
+    """Adds a subcommand that shares the common flags."""
+
+    def __init__(
+        self, commands: argparse._SubParsersAction, common: argparse.ArgumentParser
+    ) -> None:
+        self._commands = commands
+        self._common = common
+
+    def __call__(self, name: str, handler: Handler, help: str) -> argparse.ArgumentParser:
+        sub = self._commands.add_parser(name, parents=[self._common], help=help, description=help)
+        sub.set_defaults(handler=handler)
+        return sub
+
+
+def _build(args: argparse.Namespace, config: EngineConfig, console: Console) -> int:
+    with progress_bar(console) as progress:
+        report = build(args.sources, config, progress=progress)
+    render.print_report(console, report)
+    return 0 if report.articles else 1
+
+
+def _add(args: argparse.Namespace, config: EngineConfig, console: Console) -> int:
+    with progress_bar(console) as progress:
+        report = add(args.paths, config, progress=progress)
+    render.print_report(console, report)
+    return 1 if report.skipped and not report.added else 0
+
+
+def _remove(args: argparse.Namespace, config: EngineConfig, console: Console) -> int:
+    with progress_bar(console) as progress:
+        report = remove(args.keys, config, progress=progress)
+    render.print_report(console, report)
+    return 0
+
+
+def _info(_args: argparse.Namespace, config: EngineConfig, console: Console) -> int:
+    render.print_info(console, open_library(config).info())
+    return 0
+
+
+def _list(_args: argparse.Namespace, config: EngineConfig, console: Console) -> int:
+    render.print_articles(console, open_library(config).articles())
+    return 0
+
+
+def _ask(args: argparse.Namespace, config: EngineConfig, console: Console) -> int:
+    answer = open_library(config).search(args.question)
+    if args.json:
+        print(render.answer_json(answer))
+    else:
+        render.print_answer(console, answer)
+    return 0
+
+
+def _chat(_args: argparse.Namespace, config: EngineConfig, console: Console) -> int:
+    library = open_library(config)
+    info = library.info()
+    console.print(
+        f"[bold]citebot[/] · {info.articles} articles, {info.passages} passages. "
+        "Ask a question (empty line or Ctrl-D to quit)."
+    )
+    while True:
+        try:
+            question = console.input("[bold cyan]?[/] ")
+        except EOFError:
+            break
+        if not question.strip():
+            break
+        try:
+            render.print_answer(console, library.search(question))
+        except QuestionError as error:
+            console.print(str(error), style="yellow")
+    return 0
+
+
+def _eval(args: argparse.Namespace, config: EngineConfig, console: Console) -> int:
+    if args.split:
+        indexed = load_squad(args.file, slice(0, None, 2))
+        unanswerable = load_squad(args.file, slice(1, None, 2)).questions
+    else:
+        indexed = load_squad(args.file)
+        unanswerable = load_squad(args.unanswerable).questions if args.unanswerable else ()
+    with progress_bar(Console(stderr=True) if args.json else console) as progress:
+        result = evaluate(indexed, config, unanswerable=unanswerable, progress=progress)
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2))
+    else:
+        render.print_eval(console, result)
+    return 0
+
+
+def _run(_args: argparse.Namespace, _config: EngineConfig, _console: Console) -> int:
+    from bot.runner import run
+
+    return run()
+
+
+def _start(args: argparse.Namespace, config: EngineConfig, console: Console) -> int:
+    if not (config.index_dir / "current").exists():
+        console.print(f"No index yet: building the sample library from {args.library}/ …")
+        _build(argparse.Namespace(sources=[args.library]), config, console)
+    if environment().get("DISCORD_TOKEN"):
+        return _run(args, config, console)
+    console.print("DISCORD_TOKEN is not set: chatting in the terminal instead of running the bot.")
+    return _chat(args, config, console)

@@ -1,0 +1,137 @@
+"""How answers, reports and index facts look in a terminal (rich), and as JSON for scripts."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from rich.console import Console, Group
+from rich.panel import Panel
+from rich.table import Table
+from rich.text import Text
+
+from index import Answer, Article, BuildReport, Hit, IndexInfo
+from index.evaluation import EvalResult
+
+
+def answer_json(answer: Answer) -> str:
+    return json.dumps(answer.to_dict(), ensure_ascii=False, indent=2)
+
+
+def attribution(hit: Hit) -> str:
+    """ "Title — Author, 2020-10-07, source, ¶3 of 12": one line that says where a quote is from."""
+    article = hit.article
+    parts = [article.title]
+    details = [x for x in (article.author, article.date, article.source) if x]
+    details.append(f"paragraph {hit.passage.paragraph} of {article.paragraph_count}")
+    parts.append(", ".join(details))
+    line = " — ".join(parts)
+    return f"{line}\n{article.url}" if article.url else line
+
+
+def quote(hit: Hit) -> Text:
+    """The passage with its answering sentence highlighted; a Text, so article text is no markup."""
+    text = hit.passage.text
+    span = hit.sentence
+    quoted = Text(text[: span.start])
+    quoted.append(text[span.start : span.end], style="bold yellow")
+    quoted.append(text[span.end :])
+    return quoted
+
+
+def print_answer(console: Console, answer: Answer) -> None:
+    if answer.best is None:
+        console.print("The library is empty: nothing to quote.", style="yellow")
+        return
+    if not answer.answered:
+        console.print("I don't find this in the library.", style="yellow")
+        console.print(_hit_panel(answer.best, "Closest passage (not a confident match)", "dim"))
+        return
+    console.print(_hit_panel(answer.best, "Answer", "green"))
+    if answer.alternatives:
+        console.print(Text("Other sources:", style="bold"))
+        for hit in answer.alternatives:
+            console.print(
+                Text(f"  {hit.score:.2f}  ", style="cyan") + Text(attribution(hit).split("\n")[0])
+            )
+
+
+def _hit_panel(hit: Hit, label: str, style: str) -> Panel:
+    return Panel(
+        Group(quote(hit), Text(""), Text(attribution(hit), style="italic")),
+        title=f"{label} · confidence {hit.score:.2f}",
+        title_align="left",
+        border_style=style,
+    )
+
+
+def print_report(console: Console, report: BuildReport) -> None:
+    console.print(
+        f"Indexed [bold]{report.articles}[/] articles, [bold]{report.passages}[/] passages "
+        f"in {report.seconds:.1f} s: {len(report.added)} new or changed, "
+        f"{len(report.removed)} removed, {report.unchanged} unchanged; "
+        f"{report.embedded} texts embedded (the rest from the cache)."
+    )
+    if report.skipped:
+        table = Table(title=f"Skipped {len(report.skipped)} file(s)", title_justify="left")
+        table.add_column("file", overflow="fold")
+        table.add_column("why", overflow="fold")
+        for item in report.skipped:
+            table.add_row(item.path, item.reason)
+        console.print(table)
+
+
+def print_info(console: Console, info: IndexInfo) -> None:
+    table = Table(show_header=False, box=None)
+    for name, value in (
+        ("index", info.path),
+        ("articles", f"{info.articles:,}"),
+        ("passages", f"{info.passages:,}"),
+        ("model", f"{info.model} ({info.dimension} dimensions)"),
+        ("dense index", info.dense_index),
+        ("size", f"{info.size_bytes / 2**20:.1f} MiB"),
+        ("built", info.built_at),
+        ("format", str(info.format_version)),
+    ):
+        table.add_row(Text(name, style="bold"), Text(value))
+    console.print(table)
+
+
+def print_articles(console: Console, articles: Sequence[Article]) -> None:
+    table = Table(title=f"{len(articles)} articles", title_justify="left")
+    for column in ("key", "title", "author", "date", "passages"):
+        table.add_column(column, overflow="fold")
+    for a in articles:
+        table.add_row(a.key, a.title, a.author or "", a.date or "", str(a.passage_count))
+    console.print(table)
+
+
+def print_eval(console: Console, result: EvalResult) -> None:
+    table = Table(
+        title=f"{result.questions:,} questions over {result.passages:,} passages",
+        title_justify="left",
+        show_header=False,
+        box=None,
+    )
+    rows = [
+        ("Recall@1", f"{result.recall_at_1:.3f}"),
+        ("Recall@5", f"{result.recall_at_5:.3f}"),
+        ("Recall@20", f"{result.recall_at_20:.3f}"),
+        ("MRR", f"{result.mrr:.3f}"),
+        ("marked sentence holds an answer", f"{result.sentence_hit:.3f}"),
+        ("answered (in-library questions)", f"{result.answered_answerable:.3f}"),
+    ]
+    if result.declined_unanswerable is not None:
+        rows.append(("declined (out-of-library)", f"{result.declined_unanswerable:.3f}"))
+    rows += [("latency p50", f"{result.p50_ms:.1f} ms"), ("latency p95", f"{result.p95_ms:.1f} ms")]
+    for name, value in rows:
+        table.add_row(Text(name, style="bold"), value)
+    console.print(table)
+    bands = Table(title="Top passage right, by confidence", title_justify="left")
+    for column in ("confidence", "questions", "right"):
+        bands.add_column(column, justify="right")
+    for band in result.bands:
+        bands.add_row(
+            f"{band.low:.1f}–{band.high:.1f}", f"{band.questions:,}", f"{band.correct:.3f}"
+        )
+    console.print(bands)

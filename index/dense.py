@@ -1,0 +1,74 @@
+"""The FAISS index over passage vectors, its kind chosen by the library's size.
+
+Vectors are L2-normalised, so inner product is cosine similarity. An exact flat index is the
+best choice while a full scan stays fast; past ``HNSW_FROM`` passages a query would scan
+hundreds of MB, and a graph index answers in a fraction of the time at a recall we measure
+(``citebot bench``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import faiss
+import numpy as np
+
+from index.errors import IndexCorrupt
+
+DenseKind = Literal["auto", "flat", "hnsw"]
+HNSW_FROM = 200_000
+HNSW_LINKS = 32  # graph degree: recall vs. memory (32 links ≈ 256 bytes a vector)
+HNSW_EF_BUILD = 80
+HNSW_EF_SEARCH = 96
+
+
+def choose(count: int, kind: DenseKind = "auto") -> Literal["flat", "hnsw"]:
+    if kind != "auto":
+        return kind
+    return "hnsw" if count >= HNSW_FROM else "flat"
+
+
+class DenseIndex:
+    def __init__(self, index: faiss.Index) -> None:
+        self._index = index
+        if isinstance(index, faiss.IndexHNSW):
+            index.hnsw.efSearch = HNSW_EF_SEARCH
+
+    @property
+    def kind(self) -> str:
+        return "hnsw" if isinstance(self._index, faiss.IndexHNSW) else "flat"
+
+    @classmethod
+    def build(cls, vectors: np.ndarray, path: Path, kind: DenseKind = "auto") -> str:
+        """Write an index of ``vectors`` (row i is passage i) to ``path``; returns its kind."""
+        chosen = choose(len(vectors), kind)
+        dimension = vectors.shape[1]
+        if chosen == "hnsw":
+            index = faiss.IndexHNSWFlat(dimension, HNSW_LINKS, faiss.METRIC_INNER_PRODUCT)
+            index.hnsw.efConstruction = HNSW_EF_BUILD
+        else:
+            index = faiss.IndexFlatIP(dimension)
+        if len(vectors):
+            index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+        faiss.write_index(index, str(path))
+        return chosen
+
+    @classmethod
+    def open(cls, path: Path) -> DenseIndex:
+        try:
+            return cls(faiss.read_index(str(path), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY))
+        except RuntimeError as error:
+            reason = str(error).strip().splitlines()[-1][:120] if str(error) else "unreadable"
+            raise IndexCorrupt(
+                f"{path} is damaged ({reason}): rebuild the index with `citebot index build DIR`."
+            ) from None
+
+    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Ids and cosine scores of the ``k`` nearest passages (fewer if the library is small)."""
+        k = min(k, self._index.ntotal)
+        if k == 0:
+            return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
+        scores, ids = self._index.search(query.reshape(1, -1), k)
+        keep = ids[0] >= 0
+        return ids[0][keep], scores[0][keep]

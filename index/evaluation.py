@@ -1,0 +1,204 @@
+"""Measuring retrieval on a question set: does the quoted passage answer, and when to decline.
+
+Kept apart from the engine (as sentence-transformers keeps its evaluators apart from its models):
+it builds a throwaway index whose passages are exactly the set's paragraphs, asks every
+question through the same ``Library`` the bot uses, and returns a typed result that the CLI
+prints and tests assert on.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import statistics
+import tempfile
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, replace
+from pathlib import Path
+
+from index.config import EngineConfig
+from index.embedder import Embedder
+from index.errors import CitebotError
+from index.library import Library, open_library
+from index.records import ArticleMeta
+from index.sentences import split_sentences
+from index.writer import Entry, Piece, build_entries
+
+# Confidence bands for "how often is the quoted passage right at this confidence".
+BANDS = (0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 1.01)
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    text: str
+    answers: tuple[str, ...]
+    gold: tuple[str, int]  # (article key, paragraph number)
+
+
+@dataclass(frozen=True, slots=True)
+class QuestionSet:
+    entries: tuple[Entry, ...]
+    questions: tuple[Question, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Band:
+    low: float
+    high: float
+    questions: int
+    correct: float  # share whose top passage is the gold one
+
+
+@dataclass(frozen=True, slots=True)
+class EvalResult:
+    recall_at_1: float
+    recall_at_5: float
+    recall_at_20: float
+    mrr: float
+    sentence_hit: float
+    p50_ms: float
+    p95_ms: float
+    questions: int
+    passages: int
+    answered_answerable: float
+    declined_unanswerable: float | None = None
+    bands: tuple[Band, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, object]:
+        data: dict[str, object] = {
+            "recall@1": self.recall_at_1,
+            "recall@5": self.recall_at_5,
+            "recall@20": self.recall_at_20,
+            "mrr": self.mrr,
+            "sentence_hit": self.sentence_hit,
+            "p50_ms": self.p50_ms,
+            "p95_ms": self.p95_ms,
+            "questions": self.questions,
+            "passages": self.passages,
+            "answered_answerable": self.answered_answerable,
+            "bands": [asdict(b) for b in self.bands],
+        }
+        if self.declined_unanswerable is not None:
+            data["declined_unanswerable"] = self.declined_unanswerable
+        return data
+
+
+def load_squad(path: Path, articles: slice = slice(None)) -> QuestionSet:
+    """A SQuAD v1.1 file as index entries (one passage per paragraph) and questions."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))["data"]
+    except (OSError, ValueError, KeyError, TypeError) as error:
+        raise CitebotError(f"{path} is not a SQuAD v1.1 JSON file ({error}).") from None
+    entries: list[Entry] = []
+    questions: list[Question] = []
+    for number, article in enumerate(data[articles]):
+        key = f"{number:04d}"
+        title = str(article.get("title", key)).replace("_", " ")
+        pieces: list[Piece] = []
+        start = 0
+        for paragraph, item in enumerate(article["paragraphs"], 1):
+            text = item["context"]
+            pieces.append(Piece(paragraph, start, start + len(text), text, split_sentences(text)))
+            start += len(text) + 2
+            for qa in item["qas"]:
+                answers = tuple(a["text"] for a in qa.get("answers", ()))
+                questions.append(Question(qa["question"], answers, (key, paragraph)))
+        entries.append(Entry(key, str(path), ArticleMeta(title), key, len(pieces), tuple(pieces)))
+    return QuestionSet(tuple(entries), tuple(questions))
+
+
+def evaluate(
+    questions: QuestionSet,
+    config: EngineConfig,
+    *,
+    unanswerable: Sequence[Question] = (),
+    embedder: Embedder | None = None,
+    progress: Callable[[str, int, int], None] | None = None,
+) -> EvalResult:
+    """Index ``questions.entries`` in a temporary directory and ask every question."""
+    embedder = embedder or Embedder(config)
+    with tempfile.TemporaryDirectory(prefix="citebot-eval-") as scratch:
+        config = replace(config, index_dir=Path(scratch) / "index")
+        config.cache_dir.mkdir(parents=True, exist_ok=True)
+        build_entries(
+            questions.entries,
+            config,
+            embedder=embedder,
+            progress=progress,
+            cache=config.cache_dir / "eval-embeddings.sqlite3",
+        )
+        library = open_library(config, embedder=embedder)
+        try:
+            return _ask_all(library, questions.questions, unanswerable, progress)
+        finally:
+            library.close()
+
+
+def _ask_all(
+    library: Library,
+    questions: Sequence[Question],
+    unanswerable: Sequence[Question],
+    progress: Callable[[str, int, int], None] | None,
+) -> EvalResult:
+    store = library.snapshot.store
+    keys = {a.id: a.key for a in store.articles()}
+    threshold = library.config.retrieval.threshold
+    ranks: list[int | None] = []
+    sentence_hits = 0
+    answered = 0
+    latencies: list[float] = []
+    top: list[tuple[float, bool]] = []
+    total = len(questions) + len(unanswerable)
+    for done, question in enumerate(questions, 1):
+        started = time.perf_counter()
+        hits = library.rank(question.text, 20)
+        latencies.append((time.perf_counter() - started) * 1000)
+        found = [(keys[h.passage.article_id], h.passage.paragraph) for h in hits]
+        rank = found.index(question.gold) + 1 if question.gold in found else None
+        ranks.append(rank)
+        if hits:
+            sentence_hits += any(a in hits[0].sentence_text for a in question.answers)
+            answered += hits[0].score >= threshold
+            top.append((hits[0].score, rank == 1))
+        if progress:
+            progress("asking", done, total)
+    declined = None
+    if unanswerable:
+        refused = 0
+        for done, question in enumerate(unanswerable, len(questions) + 1):
+            hits = library.rank(question.text, 1)
+            refused += not hits or hits[0].score < threshold
+            if progress:
+                progress("asking", done, total)
+        declined = refused / len(unanswerable)
+    n = max(len(questions), 1)
+    return EvalResult(
+        recall_at_1=sum(r == 1 for r in ranks) / n,
+        recall_at_5=sum(r is not None and r <= 5 for r in ranks) / n,
+        recall_at_20=sum(r is not None for r in ranks) / n,
+        mrr=sum(1 / r for r in ranks if r) / n,
+        sentence_hit=sentence_hits / n,
+        p50_ms=statistics.median(latencies) if latencies else 0.0,
+        p95_ms=_percentile(latencies, 95),
+        questions=len(questions),
+        passages=library.snapshot.manifest.passages,
+        answered_answerable=answered / n,
+        declined_unanswerable=declined,
+        bands=_bands(top),
+    )
+
+
+def _bands(top: Sequence[tuple[float, bool]]) -> tuple[Band, ...]:
+    bands = []
+    for low, high in itertools.pairwise(BANDS):
+        inside = [ok for score, ok in top if low <= score < high]
+        if inside:
+            bands.append(Band(low, min(high, 1.0), len(inside), sum(inside) / len(inside)))
+    return tuple(bands)
+
+
+def _percentile(values: Sequence[float], q: int) -> float:
+    if len(values) < 2:
+        return values[0] if values else 0.0
+    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]

@@ -1,0 +1,178 @@
+"""The index directory on disk, and how a new version replaces the old one atomically.
+
+::
+
+    <index dir>/
+        current -> versions/<id>     symlink, swapped with one rename(2)
+        versions/<id>/               one complete, immutable index (see ``Version``)
+        embeddings.sqlite3           vectors by text hash, shared by every version (the cache)
+        .lock                        held by the one process that is writing
+
+A reader resolves ``current`` once and reads only inside that version, so it sees the old index
+or the new one, never a mix. A writer builds a whole version beside the others and swaps the
+link last; a build killed at any moment leaves at most an unfinished folder that the next
+writer removes. The previous version is kept, so a bot still reading it is not cut off.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+import shutil
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from index.errors import IndexBusy, IndexMissing, IndexUnavailable
+
+CURRENT = "current"
+VERSIONS = "versions"
+CACHE = "embeddings.sqlite3"
+LOCK = ".lock"
+KEEP_PREVIOUS = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Version:
+    """The files of one index version."""
+
+    dir: Path
+
+    @property
+    def id(self) -> str:
+        return self.dir.name
+
+    manifest = property(lambda self: self.dir / "manifest.json")
+    store = property(lambda self: self.dir / "passages.sqlite3")
+    passage_vectors = property(lambda self: self.dir / "passages.npy")
+    sentence_vectors = property(lambda self: self.dir / "sentences.npy")
+    dense = property(lambda self: self.dir / "dense.faiss")
+    lexical = property(lambda self: self.dir / "lexical")
+
+
+def current_version(root: Path) -> Version:
+    """The version readers should use now, or ``IndexMissing`` saying how to build one."""
+    link = root / CURRENT
+    try:
+        target = link.readlink()
+    except FileNotFoundError:
+        raise IndexMissing(
+            f"No index at {root}: build one with `citebot index build DIR` "
+            "(or point CITEBOT_INDEX_DIR at an existing index)."
+        ) from None
+    except OSError as error:
+        raise IndexUnavailable(f"Cannot read the index link {link}: {error.strerror}.") from None
+    version = Version(root / target)
+    if not version.dir.is_dir():
+        raise IndexMissing(
+            f"The index at {root} points at {target}, which is gone: "
+            "rebuild it with `citebot index build DIR`."
+        )
+    return version
+
+
+def current_id(root: Path) -> str | None:
+    """Cheap check for a rebuilt index: the name ``current`` points at, or None."""
+    try:
+        return (root / CURRENT).readlink().name
+    except OSError:
+        return None
+
+
+@contextlib.contextmanager
+def writing(root: Path) -> Iterator[Path]:
+    """Hold the writer's lock on ``root`` (creating it) and tidy up unfinished versions."""
+    _check_root(root)
+    (root / VERSIONS).mkdir(parents=True, exist_ok=True)
+    with (root / LOCK).open("a") as lock:
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise IndexBusy(
+                f"Another citebot process is writing the index at {root}; try again when it ends."
+            ) from None
+        _remove_stale(root)
+        yield root
+
+
+def new_version(root: Path) -> Version:
+    """An empty folder for a version being written; invisible to readers until ``publish``."""
+    # Names sort in build order, which ``_remove_old`` relies on.
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%f")
+    path = root / VERSIONS / f"{stamp}-{os.getpid()}"
+    path.mkdir()
+    (path / ".incomplete").touch()
+    return Version(path)
+
+
+def publish(root: Path, version: Version) -> None:
+    """Make ``version`` current with an atomic rename of a fresh symlink over ``current``."""
+    _fsync_tree(version.dir)
+    (version.dir / ".incomplete").unlink()
+    link = root / f".{CURRENT}.{os.getpid()}"
+    with contextlib.suppress(FileNotFoundError):
+        link.unlink()
+    link.symlink_to(Path(VERSIONS) / version.id)
+    link.replace(root / CURRENT)
+    _fsync_dir(root)
+    _remove_old(root, keep=version.id)
+
+
+def _check_root(root: Path) -> None:
+    """Refuse to turn a folder that holds something else into an index (we delete inside it)."""
+    if not root.exists():
+        return
+    if not root.is_dir():
+        raise IndexUnavailable(f"{root} is a file, not an index directory.")
+    foreign = [
+        p.name
+        for p in root.iterdir()
+        if p.name not in {CURRENT, VERSIONS, CACHE, LOCK}
+        and not p.name.startswith(".")
+        and not p.name.startswith(CACHE)  # SQLite's -wal / -shm / -journal companions
+    ]
+    if foreign:
+        raise IndexUnavailable(
+            f"{root} holds other files ({', '.join(sorted(foreign)[:3])}); "
+            "choose an empty or new directory for the index."
+        )
+
+
+def _remove_stale(root: Path) -> None:
+    """Remove versions that a killed writer left unfinished."""
+    for path in (root / VERSIONS).iterdir():
+        if (path / ".incomplete").exists() or not any(path.iterdir()):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _remove_old(root: Path, keep: str) -> None:
+    """Keep the new version and the one before it (a running bot may still read it)."""
+    finished = sorted(
+        (p for p in (root / VERSIONS).iterdir() if p.name != keep),
+        key=lambda p: p.name,
+        reverse=True,
+    )
+    for path in finished[KEEP_PREVIOUS:]:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _fsync_tree(path: Path) -> None:
+    for child in path.rglob("*"):
+        if child.is_file():
+            with child.open("rb") as handle:
+                os.fsync(handle.fileno())
+    _fsync_dir(path)
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def tree_size(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())

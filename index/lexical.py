@@ -1,0 +1,159 @@
+"""BM25 over the passages: the lexical half of retrieval.
+
+bm25s builds the sparse matrix of precomputed term scores; we keep that matrix in plain ``.npy``
+files (memory-mapped on open, no pickle) and score queries ourselves from its columns, because
+we need more than the ranking: which query terms a passage matches, weighted by their rarity,
+is a corpus-size-independent signal both for fusion and for knowing when nothing answers.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import Stemmer
+from bm25s.stopwords import STOPWORDS_EN
+
+from index.errors import IndexCorrupt
+
+K1 = 1.2
+B = 0.75
+_WORD = re.compile(r"\w+", re.UNICODE)
+_STOP = frozenset(STOPWORDS_EN) | {
+    "who",
+    "whom",
+    "what",
+    "when",
+    "where",
+    "which",
+    "why",
+    "how",
+    "does",
+    "did",
+    "do",
+    "has",
+    "have",
+    "had",
+    "was",
+    "were",
+    "is",
+    "are",
+    "its",
+    "from",
+    "about",
+    "many",
+    "much",
+}
+
+
+class Analyzer:
+    """Text → index terms: lower-case words, stop words out, English Snowball stems."""
+
+    def __init__(self) -> None:
+        self._stemmer = Stemmer.Stemmer("english")
+
+    def terms(self, text: str) -> list[str]:
+        words = [w for w in _WORD.findall(text.lower()) if w not in _STOP]
+        return self._stemmer.stemWords(words)
+
+
+@dataclass(frozen=True, slots=True)
+class LexicalQuery:
+    """A question resolved against the vocabulary once, then used for every candidate."""
+
+    term_ids: np.ndarray  # ids of the query's terms that occur in the library
+    weights: np.ndarray  # their idf
+    total_weight: float  # idf of every query term, including terms the library lacks
+
+
+class LexicalIndex:
+    def __init__(
+        self,
+        data: np.ndarray,
+        indices: np.ndarray,
+        indptr: np.ndarray,
+        vocab: dict[str, int],
+        num_docs: int,
+    ) -> None:
+        self._data = data
+        self._indices = indices
+        self._indptr = indptr
+        self._vocab = vocab
+        self.num_docs = num_docs
+        self._analyzer = Analyzer()
+
+    @classmethod
+    def build(cls, texts: Iterable[str], directory: Path) -> None:
+        """Index ``texts`` (passage i is text i) into ``directory``."""
+        import bm25s
+
+        analyzer = Analyzer()
+        # An empty term list would make bm25s drop the row; the placeholder keeps ids aligned.
+        corpus = [analyzer.terms(text) or [""] for text in texts]
+        model = bm25s.BM25(k1=K1, b=B, method="lucene")
+        model.index(corpus, show_progress=False)
+        directory.mkdir(parents=True, exist_ok=True)
+        for name in ("data", "indices", "indptr"):
+            np.save(directory / f"{name}.npy", model.scores[name], allow_pickle=False)
+        meta = {"num_docs": len(corpus), "k1": K1, "b": B, "vocab": model.vocab_dict}
+        (directory / "vocab.json").write_text(json.dumps(meta), encoding="utf-8")
+
+    @classmethod
+    def open(cls, directory: Path) -> LexicalIndex:
+        try:
+            meta = json.loads((directory / "vocab.json").read_text(encoding="utf-8"))
+            arrays = [
+                np.load(directory / f"{name}.npy", mmap_mode="r", allow_pickle=False)
+                for name in ("data", "indices", "indptr")
+            ]
+            return cls(*arrays, vocab=meta["vocab"], num_docs=int(meta["num_docs"]))
+        except (OSError, ValueError, KeyError) as error:
+            raise IndexCorrupt(
+                f"The lexical index in {directory} is damaged ({type(error).__name__}): "
+                "rebuild the index with `citebot index build DIR`."
+            ) from None
+
+    def query(self, text: str) -> LexicalQuery:
+        ids: list[int] = []
+        weights: list[float] = []
+        total = 0.0
+        for term in dict.fromkeys(self._analyzer.terms(text)):
+            term_id = self._vocab.get(term)
+            df = 0 if term_id is None else int(self._indptr[term_id + 1] - self._indptr[term_id])
+            idf = math.log(1 + (self.num_docs - df + 0.5) / (df + 0.5))
+            total += idf
+            if term_id is not None:
+                ids.append(term_id)
+                weights.append(idf)
+        return LexicalQuery(np.array(ids, dtype=np.int64), np.array(weights), total)
+
+    def scores(self, query: LexicalQuery) -> np.ndarray:
+        """BM25 score of every passage (a dense array: one pass over the query terms' postings)."""
+        scores = np.zeros(self.num_docs, dtype=np.float32)
+        for term_id in query.term_ids:
+            begin, end = self._indptr[term_id], self._indptr[term_id + 1]
+            scores[self._indices[begin:end]] += self._data[begin:end]
+        return scores
+
+    def coverage(self, query: LexicalQuery, doc_ids: np.ndarray) -> np.ndarray:
+        """Share of the query's idf mass that each passage in ``doc_ids`` contains, in [0, 1]."""
+        matched = np.zeros(len(doc_ids), dtype=np.float64)
+        if query.total_weight <= 0:
+            return matched
+        for term_id, weight in zip(query.term_ids, query.weights, strict=True):
+            postings = self._indices[self._indptr[term_id] : self._indptr[term_id + 1]]
+            matched += weight * _contains(postings, doc_ids)
+        return matched / query.total_weight
+
+
+def _contains(postings: np.ndarray, doc_ids: np.ndarray) -> np.ndarray:
+    """Which ``doc_ids`` are in ``postings`` (sorted, as bm25s writes each term's column)."""
+    if len(postings) == 0:
+        return np.zeros(len(doc_ids), dtype=bool)
+    at = np.minimum(np.searchsorted(postings, doc_ids), len(postings) - 1)
+    return postings[at] == doc_ids

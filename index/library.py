@@ -1,0 +1,170 @@
+"""An open index: what front ends hold to answer questions.
+
+A ``Library`` owns the embedding model and one ``Snapshot`` (an opened index version).
+``refresh`` swaps in a newer version when the index was rebuilt; a search already running keeps
+the snapshot it started with, so nothing in flight is dropped or sees a mix of two versions.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from index import layout
+from index.config import EngineConfig
+from index.dense import DenseIndex
+from index.embedder import Embedder
+from index.errors import CitebotError, IndexCorrupt
+from index.lexical import LexicalIndex
+from index.manifest import Manifest
+from index.questions import clean_question
+from index.records import Answer, Article, Hit, IndexInfo, Passage
+from index.retriever import Retriever
+from index.store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """One index version, opened read-only."""
+
+    version: layout.Version
+    manifest: Manifest
+    store: Store
+    retriever: Retriever
+
+    @classmethod
+    def open(cls, version: layout.Version, config: EngineConfig, embedder: Embedder) -> Snapshot:
+        manifest = Manifest.read(version.manifest)
+        manifest.check_model(config.model, embedder.dimension)
+        store = Store(version.store)
+        try:
+            passages = _vectors(version.passage_vectors, manifest.passages, manifest.dimension)
+            sentences = _vectors(version.sentence_vectors, manifest.sentences, manifest.dimension)
+            retriever = Retriever(
+                DenseIndex.open(version.dense),
+                LexicalIndex.open(version.lexical),
+                passages,
+                sentences,
+                store,
+                config.retrieval,
+            )
+        except CitebotError:
+            store.close()
+            raise
+        return cls(version, manifest, store, retriever)
+
+
+class Library:
+    """Answers questions from the current index version. Thread-safe."""
+
+    def __init__(self, config: EngineConfig, embedder: Embedder, snapshot: Snapshot) -> None:
+        self.config = config
+        self.embedder = embedder
+        self._snapshot = snapshot
+        self._swap = threading.Lock()
+
+    @property
+    def snapshot(self) -> Snapshot:
+        return self._snapshot
+
+    def search(self, question: str) -> Answer:
+        """The best passage for ``question``, or a "not in the library" answer."""
+        retrieval = self.config.retrieval
+        question = clean_question(question, retrieval.max_question_chars)
+        hits = self._rank(question, 1 + retrieval.alternatives)
+        if not hits:
+            return Answer(question, answered=False, best=None)
+        answered = hits[0].score >= retrieval.threshold
+        alternatives = tuple(h for h in hits[1:] if h.score >= retrieval.threshold)
+        return Answer(question, answered, hits[0], alternatives)
+
+    def rank(self, question: str, k: int) -> list[Hit]:
+        """The ``k`` best passages for ``question``, best first, whatever their confidence."""
+        return self._rank(clean_question(question, self.config.retrieval.max_question_chars), k)
+
+    def _rank(self, question: str, k: int) -> list[Hit]:
+        snapshot = self._snapshot  # one version for the whole search, whatever refresh does
+        query = self.embedder.encode_query(question)
+        scored = snapshot.retriever.search(question, query, k)
+        if not scored:
+            return []
+        passages = snapshot.store.passages([s.passage_id for s in scored])
+        articles = {a.id: a for a in snapshot.store.articles(p.article_id for p in passages)}
+        return [
+            Hit(p, articles[p.article_id], s.score, p.sentences[s.sentence])
+            for s, p in zip(scored, passages, strict=True)
+        ]
+
+    def articles(self) -> list[Article]:
+        return self._snapshot.store.articles()
+
+    def context(
+        self, passage: Passage, before: int = 1, after: int = 1
+    ) -> tuple[list[Passage], list[Passage]]:
+        """The passages around ``passage`` in its article (for "Show context")."""
+        return self._snapshot.store.neighbours(passage, before, after)
+
+    def info(self) -> IndexInfo:
+        snapshot = self._snapshot
+        manifest = snapshot.manifest
+        return IndexInfo(
+            path=str(self.config.index_dir),
+            model=manifest.model,
+            dimension=manifest.dimension,
+            articles=manifest.articles,
+            passages=manifest.passages,
+            built_at=manifest.built_at,
+            format_version=manifest.format_version,
+            size_bytes=layout.tree_size(snapshot.version.dir),
+            dense_index=manifest.dense_index,
+        )
+
+    def refresh(self) -> bool:
+        """Open the index again if it was rebuilt; True when a new version was swapped in.
+
+        A broken new version is logged and the current one kept: a running bot keeps serving.
+        """
+        with self._swap:
+            if layout.current_id(self.config.index_dir) in (None, self._snapshot.version.id):
+                return False
+            try:
+                version = layout.current_version(self.config.index_dir)
+                fresh = Snapshot.open(version, self.config, self.embedder)
+            except CitebotError as error:
+                log.error("Keeping the index already open: %s", error)
+                return False
+            self._snapshot = fresh  # the old store closes when its last search lets go of it
+            log.info("Opened index version %s (%d passages)", version.id, fresh.manifest.passages)
+            return True
+
+    def close(self) -> None:
+        self._snapshot.store.close()
+
+
+def open_library(config: EngineConfig, *, embedder: Embedder | None = None) -> Library:
+    """Open the index at ``config.index_dir`` with its model; raises ``IndexUnavailable``."""
+    version = layout.current_version(config.index_dir)
+    Manifest.read(version.manifest).check_model(config.model)
+    embedder = embedder or Embedder(config)
+    return Library(config, embedder, Snapshot.open(version, config, embedder))
+
+
+def _vectors(path: object, rows: int, dimension: int) -> np.ndarray:
+    """A vector file, memory-mapped (pages shared by processes), checked against the manifest."""
+    try:
+        array = np.load(path, mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError) as error:
+        raise IndexCorrupt(
+            f"{path} is damaged ({type(error).__name__}): rebuild with `citebot index build DIR`."
+        ) from None
+    if array.shape != (rows, dimension):
+        raise IndexCorrupt(
+            f"{path} holds {array.shape} vectors, the manifest says ({rows}, {dimension}): "
+            "rebuild with `citebot index build DIR`."
+        )
+    return array

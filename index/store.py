@@ -1,0 +1,207 @@
+"""Articles and passages of one index version, in SQLite.
+
+A version's database is written once by the builder and then only read, so readers open it
+``immutable``: no locks, no journal, and safe to share between the bot's worker threads.
+Passage ids are the rows of the vector files and of the FAISS and BM25 indexes.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from index.errors import IndexCorrupt
+from index.records import Article, Passage, Span
+
+SCHEMA = """
+CREATE TABLE articles (
+    id INTEGER PRIMARY KEY,
+    key TEXT NOT NULL UNIQUE,
+    path TEXT NOT NULL,
+    title TEXT NOT NULL,
+    author TEXT,
+    date TEXT,
+    source TEXT,
+    url TEXT,
+    content_hash TEXT NOT NULL,
+    paragraph_count INTEGER NOT NULL,
+    passage_count INTEGER NOT NULL
+);
+CREATE TABLE passages (
+    id INTEGER PRIMARY KEY,
+    article_id INTEGER NOT NULL REFERENCES articles(id),
+    paragraph INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    text_hash TEXT NOT NULL,
+    sentences TEXT NOT NULL,      -- JSON [[start, end], ...] into text
+    sentence_row INTEGER NOT NULL -- first row of this passage's sentences in sentences.npy
+);
+CREATE INDEX passages_by_article ON passages(article_id, id);
+"""
+
+ARTICLE_COLUMNS = (
+    "id, key, path, title, author, date, source, url, content_hash, paragraph_count, passage_count"
+)
+PASSAGE_COLUMNS = 'id, article_id, paragraph, start, "end", text, sentences'
+
+
+@dataclass(frozen=True, slots=True)
+class PassageRow:
+    """A passage as the builder writes it, with what the reader does not need."""
+
+    passage: Passage
+    text_hash: str
+    sentence_row: int
+
+
+class StoreWriter:
+    """Writes a new version's database in one transaction."""
+
+    def __init__(self, path: Path) -> None:
+        self._db = sqlite3.connect(path)
+        self._db.executescript(SCHEMA)
+
+    def write(self, articles: Iterable[Article], passages: Iterable[PassageRow]) -> None:
+        with self._db:
+            self._db.executemany(
+                f"INSERT INTO articles ({ARTICLE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
+                (
+                    (
+                        a.id,
+                        a.key,
+                        a.path,
+                        a.title,
+                        a.author,
+                        a.date,
+                        a.source,
+                        a.url,
+                        a.content_hash,
+                        a.paragraph_count,
+                        a.passage_count,
+                    )
+                    for a in articles
+                ),
+            )
+            self._db.executemany(
+                f"INSERT INTO passages ({PASSAGE_COLUMNS}, text_hash, sentence_row) "
+                "VALUES (?,?,?,?,?,?,?,?,?)",
+                (
+                    (
+                        p.passage.id,
+                        p.passage.article_id,
+                        p.passage.paragraph,
+                        p.passage.start,
+                        p.passage.end,
+                        p.passage.text,
+                        _spans_json(p.passage.sentences),
+                        p.text_hash,
+                        p.sentence_row,
+                    )
+                    for p in passages
+                ),
+            )
+        self._db.close()
+
+
+class Store:
+    """Read-only access to a version's articles and passages, shareable across threads."""
+
+    def __init__(self, path: Path) -> None:
+        if not path.is_file():
+            raise IndexCorrupt(
+                f"{path} is missing: rebuild the index with `citebot index build DIR`."
+            )
+        uri = f"{path.resolve().as_uri()}?mode=ro&immutable=1"
+        self._db = sqlite3.connect(uri, uri=True, check_same_thread=False)
+        self._lock = threading.Lock()
+        try:
+            self._query("SELECT count(*) FROM passages")
+        except sqlite3.DatabaseError as error:
+            self._db.close()
+            raise IndexCorrupt(
+                f"{path} is damaged ({error}): rebuild the index with `citebot index build DIR`."
+            ) from None
+
+    def close(self) -> None:
+        self._db.close()
+
+    def passages(self, ids: Sequence[int]) -> list[Passage]:
+        """Passages by id, in the order asked."""
+        marks = ",".join("?" * len(ids))
+        rows = self._query(f"SELECT {PASSAGE_COLUMNS} FROM passages WHERE id IN ({marks})", ids)
+        found = {row[0]: _passage(row) for row in rows}
+        return [found[i] for i in ids]
+
+    def sentence_rows(self, ids: Sequence[int]) -> list[tuple[int, int]]:
+        """For each passage id, the first row and the number of its sentence vectors."""
+        marks = ",".join("?" * len(ids))
+        rows = self._query(
+            f"SELECT id, sentence_row, json_array_length(sentences) FROM passages "
+            f"WHERE id IN ({marks})",
+            ids,
+        )
+        found = {row[0]: (row[1], row[2]) for row in rows}
+        return [found[i] for i in ids]
+
+    def articles(self, ids: Iterable[int] | None = None) -> list[Article]:
+        """Articles by id (all of them, ordered by title, when ``ids`` is None)."""
+        if ids is None:
+            rows = self._query(f"SELECT {ARTICLE_COLUMNS} FROM articles ORDER BY title, key")
+        else:
+            wanted = sorted(set(ids))
+            marks = ",".join("?" * len(wanted))
+            rows = self._query(
+                f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE id IN ({marks})", wanted
+            )
+        return [Article(*row) for row in rows]
+
+    def neighbours(
+        self, passage: Passage, before: int, after: int
+    ) -> tuple[list[Passage], list[Passage]]:
+        """Passages of the same article just before and just after ``passage``."""
+        earlier = self._query(
+            f"SELECT {PASSAGE_COLUMNS} FROM passages WHERE article_id = ? AND id < ? "
+            "ORDER BY id DESC LIMIT ?",
+            (passage.article_id, passage.id, before),
+        )
+        later = self._query(
+            f"SELECT {PASSAGE_COLUMNS} FROM passages WHERE article_id = ? AND id > ? "
+            "ORDER BY id LIMIT ?",
+            (passage.article_id, passage.id, after),
+        )
+        return [_passage(row) for row in reversed(earlier)], [_passage(row) for row in later]
+
+    def iter_rows(self) -> Iterator[tuple[Article, list[PassageRow]]]:
+        """Every article with its passages, for writing the next version from this one."""
+        passages = self._query(
+            f"SELECT {PASSAGE_COLUMNS}, text_hash, sentence_row FROM passages ORDER BY id"
+        )
+        by_article: dict[int, list[PassageRow]] = {}
+        for row in passages:
+            by_article.setdefault(row[1], []).append(PassageRow(_passage(row[:7]), row[7], row[8]))
+        for article in self.articles():
+            yield article, by_article.get(article.id, [])
+
+    def texts(self) -> Iterator[str]:
+        """Passage texts in id order (the lexical index is rebuilt from them)."""
+        return (row[0] for row in self._query("SELECT text FROM passages ORDER BY id"))
+
+    def _query(self, sql: str, params: Sequence[object] = ()) -> list[tuple]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+
+def _spans_json(spans: Sequence[Span]) -> str:
+    return json.dumps([[s.start, s.end] for s in spans], separators=(",", ":"))
+
+
+def _passage(row: Sequence) -> Passage:
+    pid, article_id, paragraph, start, end, text, sentences = row
+    spans = tuple(Span(s, e) for s, e in json.loads(sentences))
+    return Passage(pid, article_id, paragraph, text, start, end, spans)

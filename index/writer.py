@@ -1,0 +1,413 @@
+"""Building, adding to and removing from an index: every change writes a whole new version.
+
+A change never edits the version readers use. It assembles the library's articles (parsed
+from files, or carried over from the current version), takes every vector it can from the
+embedding cache, encodes only new texts, writes a complete version and publishes it with one
+atomic switch (see ``layout``). So ``add`` re-embeds one article, a rebuild of an unchanged
+library re-embeds nothing, and a kill at any moment leaves the previous index as it was.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from index import layout
+from index.articles import discover, read_articles
+from index.cache import VectorCache, text_hash
+from index.config import EngineConfig
+from index.dense import DenseIndex
+from index.embedder import Embedder
+from index.errors import ArticleError, CitebotError, IndexMissing
+from index.lexical import LexicalIndex
+from index.manifest import Manifest
+from index.passages import split_passages
+from index.records import (
+    Article,
+    ArticleMeta,
+    BuildReport,
+    ParsedArticle,
+    Passage,
+    SkippedFile,
+    Span,
+)
+from index.store import PassageRow, Store, StoreWriter
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, int, int], None]
+"""``progress(stage, done, total)``: how front ends show long work; the library never prints."""
+
+# Room left in the model's window for the article title put in front of each passage.
+TITLE_TOKENS = 24
+
+
+@dataclass(frozen=True, slots=True)
+class Piece:
+    paragraph: int
+    start: int
+    end: int
+    text: str
+    sentences: tuple[Span, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """An article ready to be written: its attribution and its passages."""
+
+    key: str
+    path: str
+    meta: ArticleMeta
+    content_hash: str
+    paragraph_count: int
+    pieces: tuple[Piece, ...]
+
+
+def build(
+    sources: Sequence[Path],
+    config: EngineConfig,
+    *,
+    embedder: Embedder | None = None,
+    progress: Progress | None = None,
+) -> BuildReport:
+    """Index the article files under ``sources``, replacing whatever the index held."""
+    started = time.perf_counter()
+    with layout.writing(config.index_dir):
+        embedder = embedder or Embedder(config)
+        parsed, skipped = _read(sources, progress)
+        entries = _entries(parsed, embedder)
+        previous = _previous_keys(config.index_dir)
+        return _write(
+            config,
+            embedder,
+            entries,
+            progress,
+            added=tuple(e.key for e in entries if previous.get(e.key) != e.content_hash),
+            removed=tuple(sorted(set(previous) - {e.key for e in entries})),
+            skipped=skipped,
+            started=started,
+        )
+
+
+def add(
+    paths: Sequence[Path],
+    config: EngineConfig,
+    *,
+    embedder: Embedder | None = None,
+    progress: Progress | None = None,
+) -> BuildReport:
+    """Add or update the articles in ``paths``, keeping every other article as it is."""
+    started = time.perf_counter()
+    with layout.writing(config.index_dir):
+        embedder = embedder or Embedder(config)
+        parsed, skipped = _read(paths, progress)
+        new = _entries(parsed, embedder)
+        keys = {e.key for e in new}
+        try:
+            current = _current_entries(config, embedder)
+        except IndexMissing:
+            current = []  # adding to no index starts one
+        # The same file may have been indexed under another key (built as part of a folder).
+        files = {Path(e.path).resolve() for e in new}
+        kept = [e for e in current if e.key not in keys and Path(e.path).resolve() not in files]
+        return _write(
+            config,
+            embedder,
+            kept + new,
+            progress,
+            added=tuple(sorted(keys)),
+            skipped=skipped,
+            started=started,
+        )
+
+
+def remove(
+    keys: Sequence[str],
+    config: EngineConfig,
+    *,
+    embedder: Embedder | None = None,
+    progress: Progress | None = None,
+) -> BuildReport:
+    """Remove articles by key (as ``index info`` lists them) or by file path."""
+    started = time.perf_counter()
+    with layout.writing(config.index_dir):
+        embedder = embedder or Embedder(config)
+        entries = _current_entries(config, embedder)
+        gone = {e.key for e in entries if _matches(e, keys)}
+        unknown = [k for k in keys if not any(_matches(e, [k]) for e in entries)]
+        if unknown:
+            raise CitebotError(
+                f"Not in the index: {', '.join(unknown)}. `citebot index list` shows the keys."
+            )
+        return _write(
+            config,
+            embedder,
+            [e for e in entries if e.key not in gone],
+            progress,
+            removed=tuple(sorted(gone)),
+            started=started,
+        )
+
+
+def build_entries(
+    entries: Sequence[Entry],
+    config: EngineConfig,
+    *,
+    embedder: Embedder | None = None,
+    progress: Progress | None = None,
+    cache: Path | None = None,
+) -> BuildReport:
+    """Index ``entries`` as they are, with no file parsing or splitting (``citebot eval``).
+
+    ``cache`` puts the embedding cache elsewhere than in the index, so that throwaway indexes
+    of the same texts (one per evaluation run) do not re-embed them.
+    """
+    started = time.perf_counter()
+    with layout.writing(config.index_dir):
+        embedder = embedder or Embedder(config)
+        keys = tuple(e.key for e in entries)
+        return _write(
+            config, embedder, entries, progress, added=keys, started=started, cache_path=cache
+        )
+
+
+def _matches(entry: Entry, wanted: Iterable[str]) -> bool:
+    """A key names its article; a file's key or path names every article read from it."""
+    file_key = entry.key.split("#", 1)[0]
+    real = Path(entry.path).resolve()
+    return any(w in (entry.key, file_key, entry.path) or Path(w).resolve() == real for w in wanted)
+
+
+def _read(
+    sources: Sequence[Path], progress: Progress | None
+) -> tuple[list[ParsedArticle], tuple[SkippedFile, ...]]:
+    files: list[tuple[Path, Path]] = []
+    skipped: list[SkippedFile] = []
+    for source in sources:
+        if not source.exists():
+            skipped.append(SkippedFile(str(source), "no such file or directory"))
+            continue
+        found, bad = discover(source)
+        root = source if source.is_dir() else source.parent
+        files += [(path, root) for path in found]
+        skipped += bad
+    parsed: list[ParsedArticle] = []
+    seen: dict[str, str] = {}
+    for done, (path, root) in enumerate(files, 1):
+        try:
+            articles = read_articles(path, root)
+        except ArticleError as error:
+            skipped.append(SkippedFile(str(path), str(error)))
+        except Exception as error:  # a parser bug must cost one file, not the whole build
+            log.debug("Unexpected error reading %s", path, exc_info=True)
+            skipped.append(SkippedFile(str(path), f"could not be parsed ({type(error).__name__})"))
+        else:
+            for article in articles:
+                if article.content_hash in seen:
+                    skipped.append(
+                        SkippedFile(article.key, f"duplicate of {seen[article.content_hash]}")
+                    )
+                else:
+                    seen[article.content_hash] = article.key
+                    parsed.append(article)
+        if progress:
+            progress("reading", done, len(files))
+    for item in skipped:
+        log.warning("Skipped %s: %s", item.path, item.reason)
+    return parsed, tuple(skipped)
+
+
+def _entries(articles: Sequence[ParsedArticle], embedder: Embedder) -> list[Entry]:
+    entries = []
+    for article in articles:
+        drafts = split_passages(
+            article, embedder.count_tokens, max_tokens=embedder.max_tokens - TITLE_TOKENS
+        )
+        pieces = tuple(
+            Piece(d.paragraph, d.start, d.end, article.text[d.start : d.end], d.sentences)
+            for d in drafts
+        )
+        entries.append(
+            Entry(
+                article.key,
+                article.path,
+                article.meta,
+                article.content_hash,
+                len(article.paragraphs),
+                pieces,
+            )
+        )
+    return entries
+
+
+def _previous_keys(root: Path) -> dict[str, str]:
+    """Keys and content hashes of the current version, to report what a rebuild changed."""
+    try:
+        store = Store(layout.current_version(root).store)
+    except CitebotError:
+        return {}
+    try:
+        return {a.key: a.content_hash for a in store.articles()}
+    finally:
+        store.close()
+
+
+def _current_entries(config: EngineConfig, embedder: Embedder) -> list[Entry]:
+    version = layout.current_version(config.index_dir)
+    Manifest.read(version.manifest).check_model(embedder.name, embedder.dimension)
+    store = Store(version.store)
+    try:
+        return [
+            Entry(
+                a.key,
+                a.path,
+                ArticleMeta(a.title, a.author, a.date, a.source, a.url),
+                a.content_hash,
+                a.paragraph_count,
+                tuple(
+                    Piece(
+                        r.passage.paragraph,
+                        r.passage.start,
+                        r.passage.end,
+                        r.passage.text,
+                        r.passage.sentences,
+                    )
+                    for r in rows
+                ),
+            )
+            for a, rows in store.iter_rows()
+        ]
+    finally:
+        store.close()
+
+
+def embedding_text(title: str, text: str) -> str:
+    """What the model reads for a passage: the title gives a paragraph its subject."""
+    return f"{title}\n\n{text}" if title else text
+
+
+def _write(
+    config: EngineConfig,
+    embedder: Embedder,
+    entries: Sequence[Entry],
+    progress: Progress | None,
+    *,
+    added: tuple[str, ...] = (),
+    removed: tuple[str, ...] = (),
+    skipped: tuple[SkippedFile, ...] = (),
+    started: float,
+    cache_path: Path | None = None,
+) -> BuildReport:
+    articles, rows = _number(entries)
+    passage_texts = [
+        embedding_text(articles[r.passage.article_id].title, r.passage.text) for r in rows
+    ]
+    sentence_texts = [s.of(r.passage.text) for r in rows for s in r.passage.sentences]
+    cache = VectorCache(
+        cache_path or config.index_dir / layout.CACHE, embedder.fingerprint, embedder.dimension
+    )
+    total = len(passage_texts) + len(sentence_texts)
+    done = 0
+
+    def tick(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress:
+            progress("embedding", done, total)
+
+    try:
+        passage_vectors, encoded = cache.vectors(passage_texts, embedder.encode, tick)
+        sentence_vectors, encoded_sentences = cache.vectors(sentence_texts, embedder.encode, tick)
+    finally:
+        cache.close()
+
+    version = layout.new_version(config.index_dir)
+    if progress:
+        progress("indexing", 0, 1)
+    np.save(version.passage_vectors, passage_vectors, allow_pickle=False)
+    np.save(version.sentence_vectors, sentence_vectors.astype(np.float16), allow_pickle=False)
+    kind = DenseIndex.build(passage_vectors, version.dense)
+    LexicalIndex.build((r.passage.text for r in rows), version.lexical)
+    StoreWriter(version.store).write(articles.values(), rows)
+    Manifest.now(
+        model=embedder.name,
+        dimension=embedder.dimension,
+        backend=embedder.backend,
+        articles=len(articles),
+        passages=len(rows),
+        sentences=len(sentence_texts),
+        dense_index=kind,
+    ).write(version.manifest)
+    layout.publish(config.index_dir, version)
+    if progress:
+        progress("indexing", 1, 1)
+    keys = {a.key for a in articles.values()}
+    return BuildReport(
+        articles=len(articles),
+        passages=len(rows),
+        added=tuple(k for k in added if k in keys),
+        removed=removed,
+        unchanged=len(keys) - len([k for k in added if k in keys]),
+        embedded=encoded + encoded_sentences,
+        skipped=skipped,
+        seconds=time.perf_counter() - started,
+    )
+
+
+def _number(entries: Sequence[Entry]) -> tuple[dict[int, Article], list[PassageRow]]:
+    """Give articles and passages their ids, indexing each distinct paragraph text once."""
+    articles: dict[int, Article] = {}
+    rows: list[PassageRow] = []
+    seen: set[bytes] = set()
+    sentence_row = 0
+    for article_id, entry in enumerate(sorted(entries, key=lambda e: e.key)):
+        count = 0
+        for piece in entry.pieces:
+            digest = text_hash(" ".join(piece.text.split()))
+            if digest in seen:
+                continue
+            seen.add(digest)
+            passage = Passage(
+                len(rows),
+                article_id,
+                piece.paragraph,
+                piece.text,
+                piece.start,
+                piece.end,
+                piece.sentences,
+            )
+            rows.append(PassageRow(passage, digest.hex(), sentence_row))
+            sentence_row += len(piece.sentences)
+            count += 1
+        meta = entry.meta
+        articles[article_id] = Article(
+            article_id,
+            entry.key,
+            entry.path,
+            meta.title,
+            meta.author,
+            meta.date,
+            meta.source,
+            meta.url,
+            entry.content_hash,
+            entry.paragraph_count,
+            count,
+        )
+    return articles, rows
+
+
+__all__ = [
+    "Entry",
+    "Piece",
+    "Progress",
+    "add",
+    "build",
+    "build_entries",
+    "embedding_text",
+    "remove",
+]

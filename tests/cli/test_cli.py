@@ -1,0 +1,82 @@
+"""The command line as a user runs it: output, JSON, and one-line errors with status 2."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from cli.main import main
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def index_dir(tmp_path, write_markdown, monkeypatch):
+    monkeypatch.setenv("CITEBOT_CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.chdir(tmp_path)  # no stray .env from the repo
+    folder = tmp_path / "articles"
+    write_markdown(
+        folder, "tram.md", "A tram for the harbour",
+        ["The council approved a tram line to the harbour with fourteen stops.",
+         "Trams will run every six minutes at peak hours."],
+        author="Ana Ruiz", date="2026-03-02", url="https://example.org/tram",
+    )  # fmt: skip
+    (folder / "broken.bin.txt").write_bytes(b"\x00\xff" * 40)
+    target = tmp_path / "index"
+    assert main(["index", "build", str(folder), "--index-dir", str(target)]) == 0
+    return target
+
+
+def test_build_prints_a_summary_with_what_was_skipped(index_dir, capsys):
+    out = capsys.readouterr().out
+    assert "Indexed 1 articles, 2 passages" in out
+    assert "broken.bin.txt" in out
+
+
+def test_ask_json_prints_the_answer_object(index_dir, capsys):
+    capsys.readouterr()
+    code = main(["ask", "--json", "How often do the trams run?", "--index-dir", str(index_dir)])
+
+    data = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert data["answered"] is True
+    assert data["passage"]["sentence"] == "Trams will run every six minutes at peak hours."
+    assert data["passage"]["paragraph"] == 2
+    assert data["article"]["author"] == "Ana Ruiz"
+    assert data["article"]["date"] == "2026-03-02"
+    assert data["article"]["url"] == "https://example.org/tram"
+
+
+def test_ask_prints_quote_and_attribution(index_dir, capsys):
+    capsys.readouterr()
+    assert main(["ask", "How often do the trams run?", "--index-dir", str(index_dir)]) == 0
+
+    out = capsys.readouterr().out
+    assert "every six minutes" in out
+    assert "A tram for the harbour — Ana Ruiz, 2026-03-02, paragraph 2 of 2" in out
+
+
+def test_info_shows_counts_and_model(index_dir, capsys):
+    capsys.readouterr()
+    assert main(["index", "info", "--index-dir", str(index_dir)]) == 0
+
+    out = capsys.readouterr().out
+    assert "all-MiniLM-L6-v2" in out
+    assert "passages" in out
+
+
+def test_errors_are_one_line_with_status_2(tmp_path, capsys):
+    code = main(["ask", "anything", "--index-dir", str(tmp_path / "nowhere")])
+
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("error:")
+    assert "citebot index build" in err
+    assert "Traceback" not in err
+
+
+def test_empty_question_is_refused_without_traceback(index_dir, capsys):
+    capsys.readouterr()
+    assert main(["ask", "   ", "--index-dir", str(index_dir)]) == 2
+    assert "empty" in capsys.readouterr().err

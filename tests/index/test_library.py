@@ -1,0 +1,102 @@
+"""Asking questions: the right passage, the marked sentence, the attribution, and no answer."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from tests_paths import SAMPLES
+
+from index import EngineConfig, QuestionError, build, open_library
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="session")
+def sample_library(tmp_path_factory, embedder):
+    root = tmp_path_factory.mktemp("samples")
+    config = EngineConfig(index_dir=root / "index", cache_dir=root / "cache")
+    build([SAMPLES], config, embedder=embedder)
+    return open_library(config, embedder=embedder)
+
+
+@pytest.fixture(scope="session")
+def karabakh_library(tmp_path_factory, embedder):
+    from tests_paths import KARABAKH
+
+    if not KARABAKH.is_file():
+        pytest.skip(f"the reference article {KARABAKH} is not here (../shared beside the repo)")
+    root = tmp_path_factory.mktemp("karabakh")
+    config = EngineConfig(index_dir=root / "index", cache_dir=root / "cache")
+    build([KARABAKH.parent], config, embedder=embedder)
+    return open_library(config, embedder=embedder)
+
+
+def test_reference_question_quotes_the_defense_pact_paragraph(karabakh_library):
+    answer = karabakh_library.search("who does Russia have a defense pact with?")
+
+    assert answer.answered
+    best = answer.best
+    assert "defense pact" in best.passage.text and "Armenia" in best.passage.text
+    assert "pact" in best.sentence_text
+    assert best.sentence_text in best.passage.text
+    assert best.article.author == "Tyler Durden"
+    assert best.article.date == "2020-10-07"
+    assert best.article.title.startswith("France Confirms Turkish")
+    assert 1 <= best.passage.paragraph <= best.article.paragraph_count
+
+
+SAMPLE_QUESTIONS = json.loads((SAMPLES / "questions.json").read_text(encoding="utf-8"))
+
+
+@pytest.mark.parametrize("case", SAMPLE_QUESTIONS, ids=lambda c: c["question"][:40])
+def test_sample_questions_find_their_paragraph(sample_library, case):
+    answer = sample_library.search(case["question"])
+
+    assert answer.answered
+    assert answer.best.article.key == case["article_key"]
+    assert case["answer"] in answer.best.passage.text
+
+
+def test_a_question_the_library_cannot_answer_is_declined(sample_library):
+    answer = sample_library.search("What is the boiling point of liquid nitrogen in kelvin?")
+
+    assert not answer.answered
+    assert answer.alternatives == ()
+    # The closest passage is still there, for front ends that show it labelled as such.
+    assert answer.best is not None
+
+
+def test_answers_carry_alternatives_from_other_passages(sample_library):
+    answer = sample_library.search(SAMPLE_QUESTIONS[0]["question"])
+
+    ids = [h.passage.id for h in (answer.best, *answer.alternatives)]
+    assert len(ids) == len(set(ids))
+    scores = [h.score for h in (answer.best, *answer.alternatives)]
+    assert scores == sorted(scores, reverse=True)
+
+
+@pytest.mark.parametrize("question", ["", "   ", "\u200b\u200b", "?!...", "x" * 5000])
+def test_questions_that_cannot_be_asked_get_a_clear_refusal(sample_library, question):
+    with pytest.raises(QuestionError) as error:
+        sample_library.search(question)
+    assert "\n" not in str(error.value)
+
+
+def test_context_returns_the_neighbouring_passages(sample_library):
+    answer = sample_library.search(SAMPLE_QUESTIONS[0]["question"])
+    before, after = sample_library.context(answer.best.passage)
+
+    for passage in (*before, *after):
+        assert passage.article_id == answer.best.passage.article_id
+    assert all(p.id < answer.best.passage.id for p in before)
+    assert all(p.id > answer.best.passage.id for p in after)
+
+
+def test_json_answer_has_the_documented_shape(sample_library):
+    data = sample_library.search(SAMPLE_QUESTIONS[0]["question"]).to_dict()
+
+    assert set(data) == {"answered", "question", "passage", "article", "alternatives"}
+    assert set(data["passage"]) == {"text", "sentence", "paragraph", "score"}
+    assert set(data["article"]) == {"title", "author", "date", "source", "url", "path"}
+    json.dumps(data)

@@ -1,0 +1,100 @@
+"""Opening an index that is missing, damaged, or built differently fails with a clear message."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import pytest
+
+from index import EngineConfig, IndexIncompatible, IndexUnavailable, build, open_library
+from index.layout import current_version
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture
+def built(tmp_path, config, embedder, write_markdown):
+    folder = tmp_path / "articles"
+    write_markdown(
+        folder, "a.md", "Harbour tram", ["The harbour tram will have fourteen stops in total."]
+    )
+    build([folder], config, embedder=embedder)
+    return current_version(config.index_dir)
+
+
+def _fails_with(config: EngineConfig, embedder, kind: type[Exception], *words: str) -> str:
+    with pytest.raises(kind) as error:
+        open_library(config, embedder=embedder)
+    message = str(error.value)
+    assert "\n" not in message
+    for word in words:
+        assert word in message
+    return message
+
+
+def test_missing_index_says_how_to_build_one(config, embedder):
+    _fails_with(config, embedder, IndexUnavailable, str(config.index_dir), "citebot index build")
+
+
+def test_index_built_with_another_model_names_both_models(built, config, embedder):
+    other = replace(config, model="some-other-model")
+    _fails_with(other, embedder, IndexIncompatible, "all-MiniLM-L6-v2", "some-other-model")
+
+
+def test_index_from_a_newer_citebot_asks_for_an_upgrade(built, config, embedder):
+    data = json.loads(built.manifest.read_text())
+    built.manifest.write_text(json.dumps({**data, "format_version": 99}))
+    _fails_with(config, embedder, IndexIncompatible, "newer citebot", "format 99")
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda v: v.dense.write_bytes(v.dense.read_bytes()[:100]),
+        lambda v: v.store.write_bytes(b"this is not a database" * 100),
+        lambda v: v.passage_vectors.write_bytes(v.passage_vectors.read_bytes()[:64]),
+        lambda v: v.manifest.write_text("{not json"),
+        lambda v: (v.lexical / "vocab.json").unlink(),
+    ],
+    ids=["truncated-faiss", "corrupt-sqlite", "truncated-vectors", "bad-manifest", "no-bm25"],
+)
+def test_damaged_files_are_named_with_the_fix(built, config, embedder, damage):
+    damage(built)
+    _fails_with(config, embedder, IndexUnavailable, "citebot index build")
+
+
+def test_deleted_version_directory_is_reported(built, config, embedder):
+    import shutil
+
+    shutil.rmtree(built.dir)
+    _fails_with(config, embedder, IndexUnavailable, "citebot index build")
+
+
+def test_a_running_library_keeps_serving_when_the_new_index_is_broken(
+    built, tmp_path, config, embedder, write_markdown
+):
+    library = open_library(config, embedder=embedder)
+    folder = tmp_path / "v2"
+    write_markdown(folder, "b.md", "Glacier", ["The glacier lost eleven metres in ten years."])
+    build([folder], config, embedder=embedder)
+    current_version(config.index_dir).dense.write_bytes(b"garbage")
+
+    assert library.refresh() is False
+    assert (
+        "fourteen stops" in library.search("How many stops will the tram have?").best.passage.text
+    )
+
+
+def test_refresh_switches_to_a_rebuilt_index(built, tmp_path, config, embedder, write_markdown):
+    library = open_library(config, embedder=embedder)
+    old = library.snapshot
+    folder = tmp_path / "v2"
+    write_markdown(folder, "b.md", "Glacier", ["The glacier lost eleven metres in ten years."])
+    build([folder], config, embedder=embedder)
+
+    assert library.refresh() is True
+    assert library.refresh() is False
+    assert "eleven metres" in library.search("How much did the glacier lose?").best.passage.text
+    # A search that started on the old version can still finish on it.
+    assert old.store.articles()[0].title == "Harbour tram"
