@@ -9,14 +9,13 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
-from dotenv import dotenv_values
 from rich.console import Console
 
 from cli import render
+from cli.environment import environment
 from cli.progress import progress_bar
 from index import (
     CitebotError,
@@ -56,12 +55,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
-
-
-def environment() -> dict[str, str]:
-    """Settings as the bot reads them: the real environment wins over ``.env``."""
-    values = {k: v for k, v in dotenv_values(".env").items() if v is not None}
-    return {**values, **os.environ}
 
 
 def setup_logging(verbose: int, env: Mapping[str, str]) -> None:
@@ -228,10 +221,10 @@ def _eval(args: argparse.Namespace, config: EngineConfig, console: Console) -> i
     return 0
 
 
-def _run(_args: argparse.Namespace, _config: EngineConfig, _console: Console) -> int:
+def _run(_args: argparse.Namespace, config: EngineConfig, _console: Console) -> int:
     from bot.runner import run
 
-    return run()
+    return run(config)
 
 
 def _start(args: argparse.Namespace, config: EngineConfig, console: Console) -> int:

@@ -65,15 +65,21 @@ def _hit_panel(hit: Hit, label: str, style: str) -> Panel:
     )
 
 
+def count(number: int, noun: str) -> str:
+    """``1 article``, ``2 articles``: summaries read as sentences."""
+    return f"{number:,} {noun}{'' if number == 1 else 's'}"
+
+
 def print_report(console: Console, report: BuildReport) -> None:
     console.print(
-        f"Indexed [bold]{report.articles}[/] articles, [bold]{report.passages}[/] passages "
-        f"in {report.seconds:.1f} s: {len(report.added)} new or changed, "
-        f"{len(report.removed)} removed, {report.unchanged} unchanged; "
-        f"{report.embedded} texts embedded (the rest from the cache)."
+        f"Indexed [bold]{count(report.articles, 'article')}[/], "
+        f"[bold]{count(report.passages, 'passage')}[/] in {report.seconds:.1f} s: "
+        f"{len(report.added)} new or changed, {len(report.removed)} removed, "
+        f"{report.unchanged} unchanged; {count(report.embedded, 'text')} embedded "
+        "(the rest from the cache)."
     )
     if report.skipped:
-        table = Table(title=f"Skipped {len(report.skipped)} file(s)", title_justify="left")
+        table = Table(title=f"Skipped {count(len(report.skipped), 'file')}", title_justify="left")
         table.add_column("file", overflow="fold")
         table.add_column("why", overflow="fold")
         for item in report.skipped:

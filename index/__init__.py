@@ -3,10 +3,13 @@
 The public API is what this module exports; front ends (the CLI, the Discord bot) use nothing
 else. It never imports ``bot`` or discord.
 
->>> from index import EngineConfig, build, open_library
->>> config = EngineConfig(index_dir=Path("data/index"))
->>> build([Path("samples")], config)
->>> open_library(config).search("who does Russia have a defense pact with?")
+Use::
+
+    from pathlib import Path
+    from index import EngineConfig, build, open_library
+    config = EngineConfig(index_dir=Path("data/index"))
+    build([Path("samples")], config)
+    open_library(config).search("who does Russia have a defense pact with?")
 """
 
 from index.config import DEFAULT_MODEL, EngineConfig, RetrievalConfig

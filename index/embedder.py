@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import tempfile
+import threading
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -42,6 +43,10 @@ class Embedder:
 
             torch.set_num_threads(config.threads)
         self._model = _load(config)
+        # The Rust tokenizer refuses concurrent use ("Already borrowed"), and on a CPU one
+        # forward pass at a time with every core is faster than passes fighting for cores.
+        # Long encodes take the lock per chunk so a question waits for a chunk, not a build.
+        self._lock = threading.Lock()
         self.dimension = int(self._model.get_embedding_dimension() or 0)
         # Two of the window's word pieces go to [CLS] and [SEP].
         self.max_tokens = int(self._model.max_seq_length) - 2
@@ -56,9 +61,10 @@ class Embedder:
         """Word pieces per text, without special tokens (the passage splitter's measure)."""
         if not texts:
             return []
-        encoded = self._model.tokenizer(
-            list(texts), add_special_tokens=False, truncation=False, verbose=False
-        )
+        with self._lock:
+            encoded = self._model.tokenizer(
+                list(texts), add_special_tokens=False, truncation=False, verbose=False
+            )
         return [len(ids) for ids in encoded["input_ids"]]
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
@@ -74,13 +80,20 @@ class Embedder:
         return self._encode([text])[0]
 
     def _encode(self, texts: list[str]) -> np.ndarray:
-        return self._model.encode(
-            texts,
-            batch_size=self.batch_size,
-            normalize_embeddings=True,
-            convert_to_numpy=True,
-            show_progress_bar=False,
-        ).astype(np.float32, copy=False)
+        chunk = self.batch_size * 4
+        parts = []
+        for start in range(0, len(texts), chunk):
+            with self._lock:
+                parts.append(
+                    self._model.encode(
+                        texts[start : start + chunk],
+                        batch_size=self.batch_size,
+                        normalize_embeddings=True,
+                        convert_to_numpy=True,
+                        show_progress_bar=False,
+                    )
+                )
+        return np.concatenate(parts).astype(np.float32, copy=False)
 
 
 def _load(config: EngineConfig) -> SentenceTransformer:

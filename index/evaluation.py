@@ -26,7 +26,7 @@ from index.sentences import split_sentences
 from index.writer import Entry, Piece, build_entries
 
 # Confidence bands for "how often is the quoted passage right at this confidence".
-BANDS = (0.0, 0.3, 0.4, 0.5, 0.6, 0.7, 1.01)
+BANDS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01)
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,10 +44,19 @@ class QuestionSet:
 
 @dataclass(frozen=True, slots=True)
 class Band:
+    """Questions whose top confidence fell in ``[low, high)``, and how often it was right.
+
+    ``correct`` counts in-library questions only (is the top passage the gold one?);
+    ``right`` also counts the out-of-library questions in the band, for which any quote is
+    wrong: with ``--unanswerable``/``--split`` it is the calibration users experience.
+    """
+
     low: float
     high: float
     questions: int
-    correct: float  # share whose top passage is the gold one
+    correct: float  # share of the band's in-library questions whose top passage is the gold one
+    unanswerable: int = 0  # out-of-library questions in the band
+    right: float = 0.0  # share right among all the band's questions
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +157,7 @@ def _ask_all(
     sentence_hits = 0
     answered = 0
     latencies: list[float] = []
-    top: list[tuple[float, bool]] = []
+    top: list[tuple[float, bool | None]] = []
     total = len(questions) + len(unanswerable)
     for done, question in enumerate(questions, 1):
         started = time.perf_counter()
@@ -169,6 +178,8 @@ def _ask_all(
         for done, question in enumerate(unanswerable, len(questions) + 1):
             hits = library.rank(question.text, 1)
             refused += not hits or hits[0].score < threshold
+            if hits:
+                top.append((hits[0].score, None))
             if progress:
                 progress("asking", done, total)
         declined = refused / len(unanswerable)
@@ -189,12 +200,25 @@ def _ask_all(
     )
 
 
-def _bands(top: Sequence[tuple[float, bool]]) -> tuple[Band, ...]:
+def _bands(top: Sequence[tuple[float, bool | None]]) -> tuple[Band, ...]:
+    """Right-rate per confidence band; ``None`` marks an out-of-library question."""
     bands = []
     for low, high in itertools.pairwise(BANDS):
         inside = [ok for score, ok in top if low <= score < high]
-        if inside:
-            bands.append(Band(low, min(high, 1.0), len(inside), sum(inside) / len(inside)))
+        if not inside:
+            continue
+        known = [ok for ok in inside if ok is not None]
+        correct = sum(known) / len(known) if known else 0.0
+        bands.append(
+            Band(
+                low,
+                min(high, 1.0),
+                len(known),
+                correct,
+                unanswerable=len(inside) - len(known),
+                right=sum(bool(ok) for ok in inside) / len(inside),
+            )
+        )
     return tuple(bands)
 
 

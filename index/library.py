@@ -22,7 +22,7 @@ from index.lexical import LexicalIndex
 from index.manifest import Manifest
 from index.questions import clean_question
 from index.records import Answer, Article, Hit, IndexInfo, Passage
-from index.retriever import Retriever
+from index.retriever import Retriever, presence
 from index.store import Store
 
 log = logging.getLogger(__name__)
@@ -73,21 +73,35 @@ class Library:
         return self._snapshot
 
     def search(self, question: str) -> Answer:
-        """The best passage for ``question``, or a "not in the library" answer."""
+        """The best passage for ``question``, or a "not in the library" answer.
+
+        The best passage is answered when its confidence reaches the threshold. Alternatives
+        are judged on relevance alone (``present``): their confidence is low by construction,
+        since they rank below the best, yet they may be relevant sources worth showing.
+        """
         retrieval = self.config.retrieval
         question = clean_question(question, retrieval.max_question_chars)
-        hits = self._rank(question, 1 + retrieval.alternatives)
-        if not hits:
+        ranked = self._scored(question, 1 + retrieval.alternatives)
+        if not ranked:
             return Answer(question, answered=False, best=None)
-        answered = hits[0].score >= retrieval.threshold
-        alternatives = tuple(h for h in hits[1:] if h.score >= retrieval.threshold)
-        return Answer(question, answered, hits[0], alternatives)
+        (best, _), rest = ranked[0], ranked[1:]
+        answered = best.score >= retrieval.threshold
+        alternatives = tuple(
+            hit
+            for hit, relevance in rest
+            if answered and presence(relevance, retrieval) >= retrieval.threshold
+        )
+        return Answer(question, answered, best, alternatives)
 
     def rank(self, question: str, k: int) -> list[Hit]:
         """The ``k`` best passages for ``question``, best first, whatever their confidence."""
         return self._rank(clean_question(question, self.config.retrieval.max_question_chars), k)
 
     def _rank(self, question: str, k: int) -> list[Hit]:
+        return [hit for hit, _ in self._scored(question, k)]
+
+    def _scored(self, question: str, k: int) -> list[tuple[Hit, float]]:
+        """Hits with the relevance that ranked them (the confidence is in ``Hit.score``)."""
         snapshot = self._snapshot  # one version for the whole search, whatever refresh does
         query = self.embedder.encode_query(question)
         scored = snapshot.retriever.search(question, query, k)
@@ -96,7 +110,7 @@ class Library:
         passages = snapshot.store.passages([s.passage_id for s in scored])
         articles = {a.id: a for a in snapshot.store.articles(p.article_id for p in passages)}
         return [
-            Hit(p, articles[p.article_id], s.score, p.sentences[s.sentence])
+            (Hit(p, articles[p.article_id], s.score, p.sentences[s.sentence]), s.relevance)
             for s, p in zip(scored, passages, strict=True)
         ]
 

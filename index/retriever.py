@@ -6,26 +6,50 @@ features that mean the same thing in any library, whatever its size:
 
 * the cosine of the question with the passage, and with the passage's best sentence (a
   question usually targets one sentence, and its vector is diluted in a long paragraph);
-* lexical coverage: the share of the question's idf mass that the passage contains.
+* lexical coverage: the share of the question's idf mass that the passage contains, counting
+  the article's title as part of every passage (the title names the subject that the
+  paragraph's sentences refer to as "it" or "she");
+* the same coverage for the passage's best-covered sentence: the question's terms found
+  together in one sentence are stronger evidence than the same terms scattered.
 
-The fused score is the confidence shown to users and compared with the threshold.
+The relevance score is a weighted mean of these, in [0, 1]. It ranks, but it is not shown:
+the confidence is a probability-like function of two things that transfer across libraries
+(see ``confidence``): how relevant the best passage is in absolute terms (is there an answer
+at all?) and how far it stands above the runner-up (is it this passage rather than another?).
 """
 
 from __future__ import annotations
 
+import math
+import threading
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
 
 from index.config import RetrievalConfig
 from index.dense import DenseIndex
-from index.lexical import LexicalIndex
+from index.lexical import LexicalIndex, LexicalQuery
+from index.records import Passage
 from index.store import Store
 
-# Fusion weights (sum to 1, so the fused score stays in [0, 1] like its parts).
+# Relevance weights (sum to 1, so the score stays in [0, 1] like its parts). Dense evidence
+# (passage and best sentence) and lexical evidence (passage and best sentence) share it
+# 70/30, as before the sentence coverage was added: it took half of the lexical share.
 W_PASSAGE = 0.3
 W_SENTENCE = 0.4
-W_LEXICAL = 0.3
+W_COVERAGE = 0.15
+W_SENTENCE_COVERAGE = 0.15
+
+# The marked sentence maximises cosine + MARK_LEXICAL * its coverage of the question: both are
+# in [0, 1] and count equally (the cosine alone marks a paraphrase of the question's topic,
+# coverage alone the sentence that repeats the question's words).
+MARK_LEXICAL = 1.0
+# Weight of the question terms found only in the sentence before (see ``_mark_coverage``).
+PREVIOUS_SENTENCE = 0.5
+
+# Passages whose sentence terms are kept between questions (a few KB each).
+_TERM_CACHE = 4096
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,8 +57,30 @@ class Scored:
     """A candidate passage after rescoring."""
 
     passage_id: int
-    score: float
+    score: float  # confidence in [0, 1] (see ``confidence``)
     sentence: int  # index into the passage's sentences of the best-answering one
+    relevance: float = 0.0  # the fused relevance that ranks the candidates
+
+
+def confidence(relevance: float, margin: float, config: RetrievalConfig) -> float:
+    """How likely the passage is the right one, from two features that transfer across libraries.
+
+    ``present`` answers "does the library hold an answer at all": a logistic step around the
+    relevance at which questions from outside and inside the library are equally frequent.
+    ``distinct`` answers "is it this passage": with a zero margin over the runner-up two
+    passages tie and either is right about half the time, hence a logistic centred at 0.
+    The product is what users see; docs/retrieval.md shows it calibrated per band.
+    """
+    return presence(relevance, config) * _sigmoid(config.margin_slope * margin)
+
+
+def presence(relevance: float, config: RetrievalConfig) -> float:
+    """How likely a passage this relevant comes from a question the library can answer."""
+    return _sigmoid(config.presence_slope * (relevance - config.presence_center))
+
+
+def _sigmoid(x: float) -> float:
+    return 1.0 / (1.0 + math.exp(-max(-60.0, min(60.0, x))))
 
 
 class Retriever:
@@ -55,6 +101,11 @@ class Retriever:
         self._sentences = sentence_vectors
         self._store = store
         self._config = config
+        # Term ids of each passage's sentences and of each article's title: the index is
+        # immutable, so they are computed once per passage seen (bounded) and per article.
+        self._sentence_terms: OrderedDict[int, list[frozenset[int]]] = OrderedDict()
+        self._title_terms: dict[int, frozenset[int]] = {}
+        self._cache_lock = threading.Lock()  # searches run in several threads (the bot's)
 
     def search(self, question: str, query: np.ndarray, k: int) -> list[Scored]:
         """The ``k`` best passages for ``question`` (whose vector is ``query``), best first."""
@@ -64,33 +115,116 @@ class Retriever:
         bm25 = self._lexical.scores(lexical_query)
         lexical_ids = _top(bm25, n)
         ids = np.unique(np.concatenate([dense_ids, lexical_ids]).astype(np.int64))
+        ids = ids[ids >= 0]  # FAISS pads with -1 when the library has fewer than n passages
         if len(ids) == 0:
             return []
-        passage_cos = self._passages[ids] @ query
-        coverage = self._lexical.coverage(lexical_query, ids)
-        best_sentence, sentence_cos = self._best_sentences(ids, query)
-        fused = W_PASSAGE * passage_cos + W_SENTENCE * sentence_cos + W_LEXICAL * coverage
-        order = np.argsort(-fused, kind="stable")[:k]
-        return [
-            Scored(int(ids[i]), float(np.clip(fused[i], 0.0, 1.0)), int(best_sentence[i]))
-            for i in order
-        ]
+        passages = self._store.passages(ids.tolist())
+        passage_cos = np.asarray(self._passages[ids] @ query, dtype=np.float64)
+        sentence_cos = self._sentence_cosines(ids, query)
+        weights = _query_weights(lexical_query)
+        total = lexical_query.total_weight
+        relevance = np.empty(len(ids))
+        marks = np.zeros(len(ids), dtype=np.int64)
+        titles = self._titles(passages)
+        for i, passage in enumerate(passages):
+            title = titles[passage.article_id]
+            sentences = self._terms_of(passage)
+            passage_terms = frozenset().union(*sentences) | title
+            coverage = _coverage(weights, passage_terms, total)
+            per_sentence = np.array([_coverage(weights, s | title, total) for s in sentences])
+            cos = sentence_cos[i]
+            if len(cos):
+                lexical = _mark_coverage(weights, sentences, title, total, per_sentence)
+                marks[i] = int(np.argmax(cos + MARK_LEXICAL * lexical))
+                best_cos, best_coverage = float(cos.max()), float(per_sentence.max())
+            else:
+                best_cos, best_coverage = float(passage_cos[i]), coverage
+            relevance[i] = (
+                W_PASSAGE * passage_cos[i]
+                + W_SENTENCE * best_cos
+                + W_COVERAGE * coverage
+                + W_SENTENCE_COVERAGE * best_coverage
+            )
+        order = np.argsort(-relevance, kind="stable")
+        top = relevance[order[0]]
+        runner_up = relevance[order[1]] if len(order) > 1 else 0.0
+        results = []
+        for rank, i in enumerate(order[:k]):
+            # The margin of the best is over the runner-up; any other passage is below the
+            # best, so its "margin" is negative: its confidence says it is the lesser choice.
+            margin = top - runner_up if rank == 0 else relevance[i] - top
+            score = confidence(float(relevance[i]), float(margin), self._config)
+            results.append(
+                Scored(
+                    int(ids[i]), float(np.clip(score, 0.0, 1.0)), int(marks[i]), float(relevance[i])
+                )
+            )
+        return results
 
-    def _best_sentences(self, ids: np.ndarray, query: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """For each passage: which of its sentences is closest to the question, and how close."""
+    def _sentence_cosines(self, ids: np.ndarray, query: np.ndarray) -> list[np.ndarray]:
+        """For each passage, the cosine of the question with each of its sentences."""
         spans = self._store.sentence_rows(ids.tolist())
+        counts = [count for _, count in spans]
+        if not sum(counts):
+            return [np.empty(0) for _ in spans]
         rows = np.concatenate([np.arange(first, first + count) for first, count in spans])
         cos = self._sentences[rows].astype(np.float32) @ query
-        best = np.zeros(len(ids), dtype=np.int64)
-        best_cos = np.zeros(len(ids), dtype=np.float32)
-        offset = 0
-        for i, (_, count) in enumerate(spans):
-            if count:
-                segment = cos[offset : offset + count]
-                best[i] = int(np.argmax(segment))
-                best_cos[i] = segment[best[i]]
-            offset += count
-        return best, best_cos
+        return np.split(cos.astype(np.float64), np.cumsum(counts)[:-1])
+
+    def _terms_of(self, passage: Passage) -> list[frozenset[int]]:
+        with self._cache_lock:
+            cached = self._sentence_terms.get(passage.id)
+            if cached is not None:
+                self._sentence_terms.move_to_end(passage.id)
+                return cached
+        terms = [
+            frozenset(self._lexical.query(s.of(passage.text)).term_ids.tolist())
+            for s in passage.sentences
+        ] or [frozenset(self._lexical.query(passage.text).term_ids.tolist())]
+        with self._cache_lock:
+            self._sentence_terms[passage.id] = terms
+            if len(self._sentence_terms) > _TERM_CACHE:
+                self._sentence_terms.popitem(last=False)
+        return terms
+
+    def _titles(self, passages: list[Passage]) -> dict[int, frozenset[int]]:
+        missing = {p.article_id for p in passages} - self._title_terms.keys()
+        if missing:
+            for article in self._store.articles(missing):
+                terms = self._lexical.query(article.title).term_ids.tolist()
+                self._title_terms[article.id] = frozenset(terms)
+        return self._title_terms
+
+
+def _mark_coverage(
+    weights: dict[int, float],
+    sentences: list[frozenset[int]],
+    title: frozenset[int],
+    total: float,
+    own: np.ndarray,
+) -> np.ndarray:
+    """Each sentence's coverage of the question, read with the sentence before it.
+
+    "It was built in 1891" answers "when was the railway built?" only with the sentence
+    before it naming the railway: terms found there (and not in the sentence itself) count
+    at ``PREVIOUS_SENTENCE``, since that context is a reading, not a certainty.
+    """
+    context = np.zeros(len(sentences))
+    for i in range(1, len(sentences)):
+        before = sentences[i - 1] - sentences[i] - title
+        context[i] = _coverage(weights, before, total)
+    return own + PREVIOUS_SENTENCE * context
+
+
+def _query_weights(query: LexicalQuery) -> dict[int, float]:
+    return dict(zip(query.term_ids.tolist(), query.weights.tolist(), strict=True))
+
+
+def _coverage(weights: dict[int, float], terms: frozenset[int], total: float) -> float:
+    """Share of the question's idf mass (terms the library lacks included) found in ``terms``."""
+    if total <= 0:
+        return 0.0
+    return sum(w for t, w in weights.items() if t in terms) / total
 
 
 def _top(scores: np.ndarray, k: int) -> np.ndarray:

@@ -200,13 +200,14 @@ def _read(
     seen: dict[str, str] = {}
     for done, (path, root) in enumerate(files, 1):
         try:
-            articles = read_articles(path, root)
+            articles, problems = read_articles(path, root)
         except ArticleError as error:
             skipped.append(SkippedFile(str(path), str(error)))
         except Exception as error:  # a parser bug must cost one file, not the whole build
             log.debug("Unexpected error reading %s", path, exc_info=True)
             skipped.append(SkippedFile(str(path), f"could not be parsed ({type(error).__name__})"))
         else:
+            skipped += problems
             for article in articles:
                 if article.content_hash in seen:
                     skipped.append(

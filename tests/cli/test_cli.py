@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
@@ -12,7 +15,7 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def index_dir(tmp_path, write_markdown, monkeypatch):
+def articles(tmp_path, write_markdown, monkeypatch):
     monkeypatch.setenv("CITEBOT_CACHE_DIR", str(tmp_path / "cache"))
     monkeypatch.chdir(tmp_path)  # no stray .env from the repo
     folder = tmp_path / "articles"
@@ -23,15 +26,24 @@ def index_dir(tmp_path, write_markdown, monkeypatch):
         author="Ana Ruiz", date="2026-03-02", url="https://example.org/tram",
     )  # fmt: skip
     (folder / "broken.bin.txt").write_bytes(b"\x00\xff" * 40)
+    return folder
+
+
+@pytest.fixture
+def index_dir(articles, tmp_path):
     target = tmp_path / "index"
-    assert main(["index", "build", str(folder), "--index-dir", str(target)]) == 0
+    assert main(["index", "build", str(articles), "--index-dir", str(target)]) == 0
     return target
 
 
-def test_build_prints_a_summary_with_what_was_skipped(index_dir, capsys):
+def test_build_prints_a_summary_with_what_was_skipped(articles, tmp_path, capsys):
+    code = main(["index", "build", str(articles), "--index-dir", str(tmp_path / "index")])
+
     out = capsys.readouterr().out
-    assert "Indexed 1 articles, 2 passages" in out
+    assert code == 0
+    assert "Indexed 1 article, 2 passages" in out
     assert "broken.bin.txt" in out
+    assert "binary file" in out
 
 
 def test_ask_json_prints_the_answer_object(index_dir, capsys):
@@ -80,3 +92,18 @@ def test_empty_question_is_refused_without_traceback(index_dir, capsys):
     capsys.readouterr()
     assert main(["ask", "   ", "--index-dir", str(index_dir)]) == 2
     assert "empty" in capsys.readouterr().err
+
+
+def test_installed_command_runs_from_any_folder(tmp_path):
+    """`make install` puts `citebot` in .venv/bin; it must import the installed packages, not
+    whatever the current folder holds (an editable install once resolved them as namespaces)."""
+    script = Path(sys.executable).parent / "citebot"
+    result = subprocess.run(
+        [str(script), "index", "info", "--index-dir", str(tmp_path / "none")],
+        cwd=tmp_path, capture_output=True, text=True, timeout=120, check=False,
+    )  # fmt: skip
+
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith("error: ")
+    assert "citebot index build" in result.stderr
+    assert "Traceback" not in result.stderr

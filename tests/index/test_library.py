@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from tests_paths import SAMPLES
+from tests_paths import SAMPLE_QUESTIONS, SAMPLES
 
 from index import EngineConfig, QuestionError, build, open_library
 
@@ -46,16 +46,34 @@ def test_reference_question_quotes_the_defense_pact_paragraph(karabakh_library):
     assert 1 <= best.passage.paragraph <= best.article.paragraph_count
 
 
-SAMPLE_QUESTIONS = json.loads((SAMPLES / "questions.json").read_text(encoding="utf-8"))
+QUESTIONS = json.loads(SAMPLE_QUESTIONS.read_text(encoding="utf-8"))
 
 
-@pytest.mark.parametrize("case", SAMPLE_QUESTIONS, ids=lambda c: c["question"][:40])
-def test_sample_questions_find_their_paragraph(sample_library, case):
-    answer = sample_library.search(case["question"])
+def _found(hit, case) -> bool:
+    return hit.article.key == case["article_key"] and case["answer"] in hit.passage.text
+
+
+def test_sample_questions_find_their_paragraph(sample_library):
+    """Paraphrased questions: nearly all answered with the right paragraph first, and every
+    right paragraph among the first three passages."""
+    first = answered = 0
+    for case in QUESTIONS:
+        answer = sample_library.search(case["question"])
+        answered += answer.answered
+        first += answer.answered and _found(answer.best, case)
+        assert any(_found(hit, case) for hit in sample_library.rank(case["question"], 3)), case
+    assert answered / len(QUESTIONS) >= 0.9
+    assert first / len(QUESTIONS) >= 0.85
+
+
+def test_sample_defence_pact_question(sample_library):
+    answer = sample_library.search("who does Valdoria have a defense pact with?")
 
     assert answer.answered
-    assert answer.best.article.key == case["article_key"]
-    assert case["answer"] in answer.best.passage.text
+    assert answer.best.article.key == "defence-pact.md"
+    assert "Republic of Ostren" in answer.best.sentence_text
+    assert answer.best.article.author == "Marek Sorensen"
+    assert answer.best.article.url.startswith("https://example.org/")
 
 
 def test_a_question_the_library_cannot_answer_is_declined(sample_library):
@@ -68,7 +86,7 @@ def test_a_question_the_library_cannot_answer_is_declined(sample_library):
 
 
 def test_answers_carry_alternatives_from_other_passages(sample_library):
-    answer = sample_library.search(SAMPLE_QUESTIONS[0]["question"])
+    answer = sample_library.search(QUESTIONS[0]["question"])
 
     ids = [h.passage.id for h in (answer.best, *answer.alternatives)]
     assert len(ids) == len(set(ids))
@@ -84,7 +102,7 @@ def test_questions_that_cannot_be_asked_get_a_clear_refusal(sample_library, ques
 
 
 def test_context_returns_the_neighbouring_passages(sample_library):
-    answer = sample_library.search(SAMPLE_QUESTIONS[0]["question"])
+    answer = sample_library.search(QUESTIONS[0]["question"])
     before, after = sample_library.context(answer.best.passage)
 
     for passage in (*before, *after):
@@ -94,7 +112,7 @@ def test_context_returns_the_neighbouring_passages(sample_library):
 
 
 def test_json_answer_has_the_documented_shape(sample_library):
-    data = sample_library.search(SAMPLE_QUESTIONS[0]["question"]).to_dict()
+    data = sample_library.search(QUESTIONS[0]["question"]).to_dict()
 
     assert set(data) == {"answered", "question", "passage", "article", "alternatives"}
     assert set(data["passage"]) == {"text", "sentence", "paragraph", "score"}

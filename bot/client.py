@@ -1,0 +1,124 @@
+"""The bot itself: a ``commands.Bot`` whose ``setup_hook`` opens the library and loads the cogs.
+
+It holds the three things every cog needs (settings, the answer service, the feedback store)
+and nothing else; features live in ``bot/cogs``.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import render
+from bot.answering import AnswerService
+from bot.feedback import FeedbackStore
+from bot.settings import Settings
+from bot.views import send_ephemeral
+from index import Embedder
+
+log = logging.getLogger(__name__)
+
+EXTENSIONS = ("bot.cogs.ask", "bot.cogs.library", "bot.cogs.admin")
+
+
+class CitebotTree(app_commands.CommandTree["CitebotBot"]):
+    """Every slash command's failure ends in a short reply, never in silence or a traceback."""
+
+    async def on_error(
+        self, interaction: discord.Interaction[CitebotBot], error: app_commands.AppCommandError
+    ) -> None:
+        if isinstance(error, app_commands.CheckFailure):
+            await send_ephemeral(interaction, str(error))
+            return
+        command = interaction.command.qualified_name if interaction.command else "?"
+        log.error("/%s failed", command, exc_info=getattr(error, "original", error))
+        await send_ephemeral(interaction, render.APOLOGY)
+
+
+class CitebotBot(commands.Bot):
+    """citebot on Discord. Build it with ``bot.create_bot``."""
+
+    service: AnswerService
+    feedback: FeedbackStore
+
+    def __init__(self, settings: Settings, *, embedder: Embedder | None = None) -> None:
+        intents = discord.Intents.default()
+        # Mentions and direct messages carry their text without this privileged intent;
+        # only `!ask` in server channels needs it.
+        intents.message_content = settings.prefix_commands
+        super().__init__(
+            # Without prefix commands no message is parsed as one (see on_message).
+            command_prefix=settings.prefix if settings.prefix_commands else commands.when_mentioned,
+            intents=intents,
+            allowed_mentions=render.NO_MENTIONS,
+            tree_cls=CitebotTree,
+            help_command=None,
+        )
+        self.settings = settings
+        self._embedder = embedder
+
+    async def setup_hook(self) -> None:
+        settings = self.settings
+        self.service = await AnswerService.open(
+            settings.engine,
+            embedder=self._embedder,
+            workers=settings.workers,
+            max_in_flight=settings.max_in_flight,
+            timeout=settings.search_timeout,
+        )
+        self.feedback = FeedbackStore(settings.feedback_path)
+        for extension in EXTENSIONS:
+            await self.load_extension(extension)
+        if not settings.prefix_commands:
+            self.remove_command("ask")
+        self.service.watch(settings.reload_interval)
+        if settings.sync_commands:
+            await self._sync()
+
+    async def _sync(self) -> None:
+        """Register the slash commands: one guild is instant while developing, global is not."""
+        if self.settings.guild_id is None:
+            synced = await self.tree.sync()
+        else:
+            guild = discord.Object(id=self.settings.guild_id)
+            self.tree.copy_global_to(guild=guild)
+            synced = await self.tree.sync(guild=guild)
+        log.info("Synced %d application commands", len(synced))
+
+    async def on_message(self, message: discord.Message) -> None:
+        """Parse `!ask` only when turned on; mentions and DMs are the Asking cog's listener."""
+        if self.settings.prefix_commands:
+            await self.process_commands(message)
+
+    async def on_command_error(
+        self, ctx: commands.Context[CitebotBot], error: commands.CommandError
+    ) -> None:
+        """A prefix command's failure: unknown commands are other bots' business."""
+        if isinstance(error, commands.CommandNotFound):
+            return
+        if isinstance(error, commands.UserInputError):
+            await ctx.reply(
+                f"Ask like this: `{self.settings.prefix}ask who signed the treaty?`",
+                mention_author=False,
+                allowed_mentions=render.NO_MENTIONS,
+            )
+            return
+        log.error("%s failed", ctx.command, exc_info=getattr(error, "original", error))
+        await ctx.reply(render.APOLOGY, mention_author=False, allowed_mentions=render.NO_MENTIONS)
+
+    async def on_ready(self) -> None:
+        log.info("Logged in as %s in %d servers", self.user, len(self.guilds))
+
+    async def close(self) -> None:
+        """Finish the questions in flight and close the index before disconnecting."""
+        if hasattr(self, "service"):
+            await self.service.close()
+            self.feedback.close()
+        await super().close()
+
+
+class ShardedCitebotBot(CitebotBot, commands.AutoShardedBot):
+    """The same bot, with discord.py running as many shards as Discord asks for."""

@@ -1,0 +1,73 @@
+"""Owner commands (``/reload``) and a user's own data (``/forget``).
+
+"Owner" means the role named by ``CITEBOT_OWNER_ROLE`` (name or id) when it is set, otherwise
+the Manage Server permission: the people who would add or remove the bot anyway.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import render
+from bot.views import send_ephemeral
+
+if TYPE_CHECKING:
+    from bot.client import CitebotBot
+
+log = logging.getLogger(__name__)
+
+
+class NotOwner(app_commands.CheckFailure):
+    """Refused: the command is for the bot's owners. The message is shown to the user."""
+
+
+def is_owner(member: discord.abc.User, owner_role: str | None) -> bool:
+    """Whether ``member`` may run owner commands in the server they are in."""
+    if not isinstance(member, discord.Member):
+        return False  # no server, no server owner
+    if owner_role:
+        return any(owner_role in (role.name, str(role.id)) for role in member.roles)
+    return member.guild_permissions.manage_guild
+
+
+async def _owner_only(interaction: discord.Interaction[CitebotBot]) -> bool:
+    role = interaction.client.settings.owner_role
+    if is_owner(interaction.user, role):
+        return True
+    who = f"the {role} role" if role else "the Manage Server permission"
+    raise NotOwner(f"Only members with {who} can do that.")
+
+
+class AdminCog(commands.Cog, name="Admin"):
+    """Commands that change what the bot serves, and data deletion on request."""
+
+    def __init__(self, bot: CitebotBot) -> None:
+        self.bot = bot
+
+    @app_commands.command(name="reload", description="Open the index again after a rebuild.")
+    @app_commands.check(_owner_only)
+    async def reload(self, interaction: discord.Interaction) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        changed = await self.bot.service.reload()
+        info = await self.bot.service.info()
+        state = "Opened the rebuilt index" if changed else "The index has not changed"
+        log.info("/reload by %s: %s", interaction.user.id, state)
+        await interaction.followup.send(
+            f"{state}: {info.articles} articles, {info.passages} passages (built {info.built_at}).",
+            ephemeral=True,
+            allowed_mentions=render.NO_MENTIONS,
+        )
+
+    @app_commands.command(name="forget", description="Delete the feedback I stored from you.")
+    async def forget(self, interaction: discord.Interaction) -> None:
+        deleted = await self.bot.service.run(self.bot.feedback.forget, interaction.user.id)
+        await send_ephemeral(interaction, f"Deleted {deleted} feedback rows of yours.")
+
+
+async def setup(bot: CitebotBot) -> None:
+    await bot.add_cog(AdminCog(bot))

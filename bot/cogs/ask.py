@@ -1,0 +1,204 @@
+"""Asking: ``/ask``, a mention of the bot, a direct message, ``!ask`` and the "Ask citebot" menu.
+
+Every way in goes through the same gate (direct messages allowed? channel allowed? user cooldown,
+channel rate) and the same ``answer`` call, so they cannot drift apart. Interactions are deferred
+at once (Discord drops one not answered within 3 seconds); the search runs off the event loop.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import math
+import re
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import render
+from bot.answering import SearchTimeout
+from bot.limits import RateLimit
+from bot.views import CUSTOM_ID_PREFIX, AnswerView, Message, send_ephemeral
+from index import IndexUnavailable, QuestionError
+
+if TYPE_CHECKING:
+    from bot.client import CitebotBot
+
+log = logging.getLogger(__name__)
+
+CHANNEL_WINDOW = 60.0
+
+
+@dataclass(slots=True)
+class Reply:
+    """What to send back: a line of text, or an embed with its buttons."""
+
+    content: str | None = None
+    embed: discord.Embed | None = None
+    view: AnswerView | None = None
+
+    def send_kwargs(self) -> dict[str, Any]:
+        given = {"content": self.content, "embed": self.embed, "view": self.view}
+        return {name: value for name, value in given.items() if value is not None}
+
+    def sent_as(self, message: Message) -> None:
+        """Tell the buttons which message they are under, so they can expire it."""
+        if self.view is not None:
+            self.view.message = message
+
+
+class AskCog(commands.Cog, name="Asking"):
+    """Questions in, quoted answers out."""
+
+    # A click that no live view answered within this many seconds is on buttons from before a
+    # restart (Discord allows 3 s for the first response).
+    stale_after = 2.0
+
+    def __init__(self, bot: CitebotBot) -> None:
+        self.bot = bot
+        settings = bot.settings
+        self.user_limit = RateLimit(1, settings.cooldown)
+        self.channel_limit = RateLimit(settings.channel_limit, CHANNEL_WINDOW)
+        # Context menus cannot be declared inside a class; discord.py's documented way is to
+        # build one here and add it to the tree.
+        self.menu = app_commands.ContextMenu(name="Ask citebot", callback=self.ask_message)
+        bot.tree.add_command(self.menu)
+
+    async def cog_unload(self) -> None:
+        self.bot.tree.remove_command(self.menu.name, type=self.menu.type)
+
+    @app_commands.command(
+        name="ask", description="Ask the library a question: I quote the passage that answers it."
+    )
+    @app_commands.describe(question="Your question, e.g. who signed the treaty?")
+    async def ask(self, interaction: discord.Interaction, question: str) -> None:
+        await self._answer_interaction(interaction, question)
+
+    async def ask_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
+        """The "Ask citebot" message menu: that message's text is the question."""
+        await self._answer_interaction(interaction, message.content)
+
+    @commands.command(name="ask")
+    async def ask_prefix(self, ctx: commands.Context[CitebotBot], *, question: str) -> None:
+        """``!ask ...``: only registered when prefix commands are turned on."""
+        await self._answer_message(ctx.message, question)
+
+    @commands.Cog.listener()
+    async def on_message(self, message: discord.Message) -> None:
+        """A mention of the bot, or any direct message, is a question."""
+        me = self.bot.user
+        if message.author.bot or me is None:
+            return
+        direct = message.guild is None
+        if not direct and me.id not in message.raw_mentions:
+            return
+        if self.bot.settings.prefix_commands and (await self.bot.get_context(message)).valid:
+            return  # `!ask` answers it
+        if direct and not self.bot.settings.allow_dms:
+            await message.reply(
+                render.DMS_OFF, mention_author=False, allowed_mentions=render.NO_MENTIONS
+            )
+            return
+        question = re.sub(rf"<@!?{me.id}>", " ", message.content).strip()
+        if not question:
+            await message.reply(
+                render.EMPTY_MENTION, mention_author=False, allowed_mentions=render.NO_MENTIONS
+            )
+            return
+        await self._answer_message(message, question)
+
+    @commands.Cog.listener()
+    async def on_interaction(self, interaction: discord.Interaction) -> None:
+        """Say so when someone clicks buttons that no running view owns (from before a restart)."""
+        custom_id = str((interaction.data or {}).get("custom_id", ""))
+        if interaction.type is not discord.InteractionType.component or not custom_id.startswith(
+            CUSTOM_ID_PREFIX
+        ):
+            return
+        await asyncio.sleep(self.stale_after)
+        if not interaction.response.is_done():
+            await send_ephemeral(interaction, render.VIEW_EXPIRED)
+
+    async def answer(self, question: str, asker_id: int) -> Reply:
+        """The reply to ``question``: the answer embed with its buttons, or a short line."""
+        try:
+            answer = await self.bot.service.search(question)
+        except QuestionError as error:
+            return Reply(content=str(error))
+        except SearchTimeout as error:
+            log.warning("Gave up on a question: %s", error)
+            return Reply(content=render.TOO_SLOW)
+        except IndexUnavailable as error:
+            log.error("Cannot answer: %s", error)
+            return Reply(content=render.UNAVAILABLE)
+        embed = render.answer_embed(answer)
+        if not answer.answered:
+            return Reply(embed=embed)
+        view = AnswerView(
+            answer,
+            service=self.bot.service,
+            feedback=self.bot.feedback,
+            asker_id=asker_id,
+            timeout=self.bot.settings.view_timeout,
+        )
+        return Reply(embed=embed, view=view)
+
+    def refusal(
+        self, user_id: int, channel: discord.abc.Snowflake | None, direct: bool
+    ) -> str | None:
+        """Why this user may not ask here and now, or None when they may."""
+        settings = self.bot.settings
+        if direct and not settings.allow_dms:
+            return render.DMS_OFF
+        channel_id = channel.id if channel else 0
+        if not direct and settings.channels:
+            here = {
+                channel_id,
+                getattr(channel, "parent_id", None),
+            }  # a thread counts as its channel
+            if not here & settings.channels:
+                where = ", ".join(f"<#{c}>" for c in sorted(settings.channels))
+                return f"I only answer questions in {where}."
+        if wait := self.user_limit.hit(user_id):
+            return f"Easy there: you can ask again in {math.ceil(wait)} s."
+        if wait := self.channel_limit.hit(channel_id):
+            return f"This channel is asking a lot right now: try again in {math.ceil(wait)} s."
+        return None
+
+    async def _answer_interaction(self, interaction: discord.Interaction, question: str) -> None:
+        refusal = self.refusal(
+            interaction.user.id, interaction.channel, interaction.guild_id is None
+        )
+        if refusal:
+            await send_ephemeral(interaction, refusal)
+            return
+        await interaction.response.defer(thinking=True)
+        reply = await self.answer(question, interaction.user.id)
+        sent = await interaction.followup.send(
+            **reply.send_kwargs(), allowed_mentions=render.NO_MENTIONS, wait=True
+        )
+        reply.sent_as(sent)
+
+    async def _answer_message(self, message: discord.Message, question: str) -> None:
+        """Answer as a reply to ``message``; a failure is logged and apologised for."""
+        try:
+            refusal = self.refusal(message.author.id, message.channel, message.guild is None)
+            if refusal:
+                reply = Reply(content=refusal)
+            else:
+                async with message.channel.typing():
+                    reply = await self.answer(question, message.author.id)
+        except Exception:
+            log.exception("Answering a message failed")
+            reply = Reply(content=render.APOLOGY)
+        sent = await message.reply(
+            **reply.send_kwargs(), mention_author=False, allowed_mentions=render.NO_MENTIONS
+        )
+        reply.sent_as(sent)
+
+
+async def setup(bot: CitebotBot) -> None:
+    await bot.add_cog(AskCog(bot))

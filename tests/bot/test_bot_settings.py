@@ -1,0 +1,175 @@
+"""Settings, start-up errors and the token: one line naming the setting, never the secret."""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import discord
+import pytest
+from bot_helpers import FakeFollowup, FakeInteraction, FakeResponse, invoke
+from discord.ext import commands
+from tests_paths import REPO
+
+import bot.runner
+from bot import Secret, Settings, SettingsError, create_bot
+
+TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789AB"
+
+
+@pytest.fixture
+def clean_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Path:
+    """No token and no .env: the process as a fresh checkout would start it."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("DISCORD_TOKEN", "CITEBOT_INDEX_DIR", "CITEBOT_COOLDOWN"):
+        monkeypatch.delenv(name, raising=False)
+    return tmp_path
+
+
+def test_the_token_never_shows_in_repr_or_str() -> None:
+    settings = Settings.from_env({"DISCORD_TOKEN": TOKEN})
+    assert TOKEN not in repr(settings)
+    assert TOKEN not in str(settings)
+    assert TOKEN not in f"{settings.token} {settings.token!r}"
+    assert settings.token.reveal() == TOKEN
+    assert settings.check_token() == TOKEN
+
+
+def test_settings_are_read_from_the_environment() -> None:
+    settings = Settings.from_env(
+        {
+            "CITEBOT_INDEX_DIR": "/srv/index",
+            "CITEBOT_COOLDOWN": "2.5",
+            "CITEBOT_CHANNELS": "111, 222",
+            "CITEBOT_OWNER_ROLE": "librarian",
+            "CITEBOT_GUILD_ID": "333",
+            "CITEBOT_ALLOW_DMS": "off",
+            "CITEBOT_PREFIX_COMMANDS": "on",
+            "CITEBOT_SHARDED": "no",
+        }
+    )
+    assert settings.engine.index_dir == Path("/srv/index")
+    assert settings.cooldown == 2.5
+    assert settings.channels == frozenset({111, 222})
+    assert settings.owner_role == "librarian"
+    assert settings.guild_id == 333
+    assert (settings.allow_dms, settings.prefix_commands, settings.sharded) == (False, True, False)
+    assert Settings.from_env({}) == Settings(feedback_path=Path("data/feedback.sqlite3"))
+
+
+@pytest.mark.parametrize(
+    ("name", "value"),
+    [
+        ("CITEBOT_COOLDOWN", "-1"),
+        ("CITEBOT_COOLDOWN", "soon"),
+        ("CITEBOT_CHANNELS", "123,general"),
+        ("CITEBOT_GUILD_ID", "my server"),
+        ("CITEBOT_ALLOW_DMS", "maybe"),
+        ("CITEBOT_SEARCH_TIMEOUT", "0"),
+    ],
+)
+def test_a_bad_setting_is_one_line_naming_it(name: str, value: str) -> None:
+    with pytest.raises(SettingsError) as error:
+        Settings.from_env({name: value})
+    assert name in str(error.value)
+    assert "\n" not in str(error.value)
+
+
+def test_create_bot_reads_the_same_environment_as_citebot_run(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (clean_env / ".env").write_text("CITEBOT_INDEX_DIR=from-dotenv\nCITEBOT_COOLDOWN=3\n")
+    monkeypatch.setenv("CITEBOT_COOLDOWN", "4")  # the real environment wins over .env
+    built = create_bot()
+    assert built.settings.engine.index_dir == Path("from-dotenv")
+    assert built.settings.cooldown == 4
+    assert isinstance(built, commands.AutoShardedBot)
+    assert built.intents.message_content is False
+    assert built.intents.members is False
+    assert built.allowed_mentions.everyone is False
+
+
+@pytest.mark.parametrize(
+    ("token", "said"),
+    [("", "DISCORD_TOKEN is not set"), ("not-a-token", "DISCORD_TOKEN does not look like")],
+)
+def test_a_missing_or_malformed_token_is_one_line_and_exit_2(
+    clean_env: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    token: str,
+    said: str,
+) -> None:
+    monkeypatch.setenv("DISCORD_TOKEN", token)
+    assert bot.runner.run() == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"error: {said}")
+    assert err.count("\n") == 1
+    assert "not-a-token" not in err
+
+
+def test_a_token_discord_refuses_is_one_line_without_the_token(
+    clean_env: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DISCORD_TOKEN", TOKEN)
+
+    async def refused(settings: Settings, token: str) -> None:
+        raise discord.LoginFailure("Improper token has been passed.")
+
+    monkeypatch.setattr(bot.runner, "_serve", refused)  # instead of connecting to Discord
+    assert bot.runner.run() == 2
+    err = capsys.readouterr().err
+    assert "DISCORD_TOKEN" in err
+    assert TOKEN not in err
+    assert err.count("\n") == 1
+
+
+@pytest.mark.slow
+def test_python_m_bot_without_a_token_exits_2_without_a_traceback(clean_env: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "bot"],
+        cwd=clean_env,
+        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), "HF_HUB_OFFLINE": "1"},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert done.returncode == 2
+    assert "DISCORD_TOKEN" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+@pytest.mark.slow
+async def test_the_token_never_reaches_the_logs(
+    make_bot: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    with caplog.at_level(logging.DEBUG):
+        running = await make_bot(token=Secret(TOKEN))
+        interaction = await invoke(running, "ask", FakeInteraction(running), question="who?")
+        await invoke(running, "about", FakeInteraction(running))
+        logging.getLogger("test").info("settings: %r", running.settings)
+    assert interaction.last is not None
+    assert caplog.records
+    assert TOKEN not in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("fake", "real"),
+    [
+        (FakeResponse.defer, discord.InteractionResponse.defer),
+        (FakeResponse.send_message, discord.InteractionResponse.send_message),
+        (FakeResponse.edit_message, discord.InteractionResponse.edit_message),
+        (FakeFollowup.send, discord.Webhook.send),
+        (FakeInteraction.edit_original_response, discord.Interaction.edit_original_response),
+    ],
+)
+def test_fakes_match_discord_py(fake: Any, real: Any) -> None:
+    """The fakes accept nothing discord.py would refuse, so the bot cannot rely on a typo."""
+    ours = set(inspect.signature(fake).parameters)
+    theirs = set(inspect.signature(real).parameters)
+    assert ours <= theirs
