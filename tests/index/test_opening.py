@@ -98,3 +98,14 @@ def test_refresh_switches_to_a_rebuilt_index(built, tmp_path, config, embedder, 
     assert "eleven metres" in library.search("How much did the glacier lose?").best.passage.text
     # A search that started on the old version can still finish on it.
     assert old.store.articles()[0].title == "Harbour tram"
+
+
+def test_a_running_library_survives_its_directory_being_deleted(built, config, embedder):
+    import shutil
+
+    library = open_library(config, embedder=embedder)
+    shutil.rmtree(config.index_dir)
+
+    assert library.refresh() is False  # nothing new to open: keep serving what is open
+    answer = library.search("How many stops will the tram have?")
+    assert "fourteen stops" in answer.best.passage.text
