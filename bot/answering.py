@@ -117,8 +117,9 @@ class AnswerService:
             except Exception:  # keep watching: the next rebuild may be fine
                 log.exception("Checking for a rebuilt index failed")
 
-    async def close(self) -> None:
-        """Stop watching, let the questions in flight finish, then close the index.
+    async def close(self, *, close_library: bool = True) -> None:
+        """Stop watching, let the questions in flight finish, then close the index (unless
+        ``close_library`` is off: the benchmark lends its library and keeps using it).
 
         Safe to call twice: discord.py closes the bot again on the way out of ``async with``.
         """
@@ -129,4 +130,5 @@ class AnswerService:
             self._watcher.cancel()
         # Questions already accepted are answered (each takes milliseconds); new ones are refused.
         await asyncio.to_thread(self._executor.shutdown, wait=True)
-        self.library.close()
+        if close_library:
+            self.library.close()

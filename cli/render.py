@@ -51,9 +51,15 @@ def print_answer(console: Console, answer: Answer) -> None:
     if answer.alternatives:
         console.print(Text("Other sources:", style="bold"))
         for hit in answer.alternatives:
-            console.print(
-                Text(f"  {hit.score:.2f}  ", style="cyan") + Text(attribution(hit).split("\n")[0])
-            )
+            console.print(Text("  • ") + Text(snippet(hit.sentence_text), style="italic"))
+            console.print(Text(f"    {attribution(hit).splitlines()[0]}", style="dim"))
+
+
+def snippet(text: str, limit: int = 100) -> str:
+    """The start of a sentence, cut at a word, for one-line listings."""
+    if len(text) <= limit:
+        return text
+    return text[:limit].rsplit(" ", 1)[0] + " …"
 
 
 def _hit_panel(hit: Hit, label: str, style: str) -> Panel:

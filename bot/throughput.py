@@ -1,0 +1,85 @@
+"""How the bot's answer path holds up when many people ask at once.
+
+``citebot bench`` calls this to report questions per second, the worst wait and how late the
+event loop ran while they were answered: the loop also carries the gateway heartbeat, so a
+late loop is a bot that Discord thinks is gone.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from bot.answering import AnswerService
+from index import Library
+
+
+@dataclass(frozen=True, slots=True)
+class Throughput:
+    questions: int
+    seconds: float
+    per_second: float
+    p50_wait_ms: float
+    worst_wait_ms: float
+    worst_loop_lag_ms: float
+
+    def to_dict(self) -> dict[str, float]:
+        return {
+            "questions": self.questions,
+            "qps": round(self.per_second, 1),
+            "p50_wait_ms": round(self.p50_wait_ms, 1),
+            "worst_wait_ms": round(self.worst_wait_ms, 1),
+            "worst_loop_lag_ms": round(self.worst_loop_lag_ms, 1),
+        }
+
+
+async def measure(service: AnswerService, questions: Sequence[str]) -> Throughput:
+    """Ask every question at once through ``service`` while probing the loop every 10 ms."""
+    lags: list[float] = []
+    running = True
+
+    async def probe() -> None:
+        while running:
+            started = time.perf_counter()
+            await asyncio.sleep(0.01)
+            lags.append(time.perf_counter() - started - 0.01)
+
+    async def ask(question: str) -> float:
+        started = time.perf_counter()
+        await service.search(question)
+        return time.perf_counter() - started
+
+    prober = asyncio.create_task(probe())
+    started = time.perf_counter()
+    waits = await asyncio.gather(*(ask(q) for q in questions))
+    seconds = time.perf_counter() - started
+    running = False
+    await prober
+    return Throughput(
+        questions=len(questions),
+        seconds=seconds,
+        per_second=len(questions) / seconds,
+        p50_wait_ms=statistics.median(waits) * 1000,
+        worst_wait_ms=max(waits) * 1000,
+        worst_loop_lag_ms=max(lags, default=0.0) * 1000,
+    )
+
+
+def concurrent_questions(
+    library: Library, questions: Sequence[str], *, workers: int = 2, timeout: float = 60
+) -> Throughput:
+    """``measure`` with the bot's own service settings, from synchronous code (the bench)."""
+
+    async def main() -> Throughput:
+        service = AnswerService(
+            library, workers=workers, max_in_flight=len(questions), timeout=timeout
+        )
+        try:
+            return await measure(service, questions)
+        finally:
+            await service.close(close_library=False)
+
+    return asyncio.run(main())
