@@ -14,7 +14,7 @@ from pathlib import Path
 
 from rich.console import Console
 
-from cli import render
+from cli import bench, render
 from cli.environment import environment
 from cli.progress import progress_bar
 from index import (
@@ -26,7 +26,7 @@ from index import (
     open_library,
     remove,
 )
-from index.config import BACKENDS
+from index.config import BACKENDS, DENSE_KINDS
 from index.evaluation import evaluate, load_squad
 
 log = logging.getLogger("citebot")
@@ -48,6 +48,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             model=args.model,
             backend=args.backend,
             threshold=getattr(args, "threshold", None),
+            dense_index=getattr(args, "dense_index", None),
         )
         return args.handler(args, config, console)
     except CitebotError as error:
@@ -89,6 +90,11 @@ def _parser() -> argparse.ArgumentParser:
     index_command = _Sub(index_commands, common)
     sub = index_command("build", _build, "(re)build the index from folders or files")
     sub.add_argument("sources", nargs="+", type=Path, metavar="DIR")
+    sub.add_argument(
+        "--dense-index",
+        choices=DENSE_KINDS,
+        help="FAISS index kind (CITEBOT_DENSE_INDEX; auto: exact below 50,000 passages)",
+    )
     sub = index_command("add", _add, "add or update articles without re-embedding the others")
     sub.add_argument("paths", nargs="+", type=Path, metavar="FILE")
     sub = index_command("remove", _remove, "remove articles by key or file path")
@@ -118,6 +124,8 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="index every other article of FILE and ask the rest's questions as unanswerable",
     )
+    sub = command("bench", bench.handle, "measure build and answer speed (docs/benchmarks.md)")
+    bench.add_arguments(sub)
     command("run", _run, "run the Discord bot (needs DISCORD_TOKEN)")
     sub = command(
         "start",

@@ -14,7 +14,9 @@ import re
 import shutil
 import tempfile
 import threading
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -50,6 +52,11 @@ class Embedder:
         self.dimension = int(self._model.get_embedding_dimension() or 0)
         # Two of the window's word pieces go to [CLS] and [SEP].
         self.max_tokens = int(self._model.max_seq_length) - 2
+
+    @property
+    def model(self) -> SentenceTransformer:
+        """The sentence-transformers model itself, for measuring it bare (``citebot bench``)."""
+        return self._model
 
     @property
     def fingerprint(self) -> str:
@@ -140,28 +147,46 @@ def _onnx_export(source: str, config: EngineConfig) -> Path:
     wanted = QUANTIZED_FILE if config.backend == "onnx-int8" else "onnx/model.onnx"
     if (target / wanted).is_file():
         return target
-    log.info("Exporting %s to ONNX in %s (once)", config.model, target)
+    log.warning("Exporting %s to ONNX in %s (once, a few seconds)", config.model, target)
     target.parent.mkdir(parents=True, exist_ok=True)
     # Export into a scratch folder and rename it into place, so that a killed export never
     # leaves a half-written model that a later run would trust.
     scratch = Path(tempfile.mkdtemp(prefix=".export-", dir=target.parent))
     try:
-        base = target if (target / "onnx/model.onnx").is_file() else None
-        model = SentenceTransformer(
-            str(base or source),
-            device="cpu",
-            backend="onnx",
-            local_files_only=Path(source).is_dir(),
-        )
-        model.save_pretrained(str(scratch))
-        if config.backend == "onnx-int8":
-            export_dynamic_quantized_onnx_model(model, "avx2", str(scratch))
+        with _quiet_export():
+            base = target if (target / "onnx/model.onnx").is_file() else None
+            model = SentenceTransformer(
+                str(base or source),
+                device="cpu",
+                backend="onnx",
+                local_files_only=Path(source).is_dir(),
+            )
+            model.save_pretrained(str(scratch))
+            if config.backend == "onnx-int8":
+                export_dynamic_quantized_onnx_model(model, "avx2", str(scratch))
         if target.exists():
             shutil.rmtree(target)
         scratch.rename(target)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return target
+
+
+@contextmanager
+def _quiet_export() -> Iterator[None]:
+    """The exporters narrate (tracer warnings, "saving is recommended") what we already do;
+    a user sees our one line instead. Errors still propagate and are reported."""
+    loggers = [logging.getLogger(n) for n in ("sentence_transformers", "optimum", "transformers")]
+    levels = [logger.level for logger in loggers]
+    for logger in loggers:
+        logger.setLevel(logging.ERROR)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            yield
+    finally:
+        for logger, level in zip(loggers, levels, strict=True):
+            logger.setLevel(level)
 
 
 def _first_line(error: BaseException) -> str:

@@ -191,7 +191,7 @@ def _ask_all(
         mrr=sum(1 / r for r in ranks if r) / n,
         sentence_hit=sentence_hits / n,
         p50_ms=statistics.median(latencies) if latencies else 0.0,
-        p95_ms=_percentile(latencies, 95),
+        p95_ms=percentile(latencies, 95),
         questions=len(questions),
         passages=library.snapshot.manifest.passages,
         answered_answerable=answered / n,
@@ -222,7 +222,8 @@ def _bands(top: Sequence[tuple[float, bool | None]]) -> tuple[Band, ...]:
     return tuple(bands)
 
 
-def _percentile(values: Sequence[float], q: int) -> float:
+def percentile(values: Sequence[float], q: int) -> float:
+    """The ``q``-th percentile, interpolated (the benchmark's p99 and the evaluation's p95)."""
     if len(values) < 2:
         return values[0] if values else 0.0
     return statistics.quantiles(values, n=100, method="inclusive")[q - 1]

@@ -140,15 +140,13 @@ class LexicalIndex:
             scores[self._indices[begin:end]] += self._data[begin:end]
         return scores
 
-    def coverage(self, query: LexicalQuery, doc_ids: np.ndarray) -> np.ndarray:
-        """Share of the query's idf mass that each passage in ``doc_ids`` contains, in [0, 1]."""
-        matched = np.zeros(len(doc_ids), dtype=np.float64)
-        if query.total_weight <= 0:
-            return matched
-        for term_id, weight in zip(query.term_ids, query.weights, strict=True):
+    def contains(self, query: LexicalQuery, doc_ids: np.ndarray) -> np.ndarray:
+        """Which of the query's terms each passage in ``doc_ids`` contains (passages × terms)."""
+        found = np.zeros((len(doc_ids), len(query.term_ids)), dtype=bool)
+        for column, term_id in enumerate(query.term_ids):
             postings = self._indices[self._indptr[term_id] : self._indptr[term_id + 1]]
-            matched += weight * _contains(postings, doc_ids)
-        return matched / query.total_weight
+            found[:, column] = _contains(postings, doc_ids)
+        return found
 
 
 def _contains(postings: np.ndarray, doc_ids: np.ndarray) -> np.ndarray:

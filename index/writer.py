@@ -161,18 +161,27 @@ def build_entries(
     embedder: Embedder | None = None,
     progress: Progress | None = None,
     cache: Path | None = None,
+    use_cache: bool = True,
 ) -> BuildReport:
     """Index ``entries`` as they are, with no file parsing or splitting (``citebot eval``).
 
     ``cache`` puts the embedding cache elsewhere than in the index, so that throwaway indexes
-    of the same texts (one per evaluation run) do not re-embed them.
+    of the same texts (one per evaluation run) do not re-embed them; ``use_cache`` off skips
+    it (the benchmark's synthetic vectors cost nothing to make and are not worth keeping).
     """
     started = time.perf_counter()
     with layout.writing(config.index_dir):
         embedder = embedder or Embedder(config)
         keys = tuple(e.key for e in entries)
         return _write(
-            config, embedder, entries, progress, added=keys, started=started, cache_path=cache
+            config,
+            embedder,
+            entries,
+            progress,
+            added=keys,
+            started=started,
+            cache_path=cache,
+            use_cache=use_cache,
         )
 
 
@@ -303,15 +312,13 @@ def _write(
     skipped: tuple[SkippedFile, ...] = (),
     started: float,
     cache_path: Path | None = None,
+    use_cache: bool = True,
 ) -> BuildReport:
     articles, rows = _number(entries)
     passage_texts = [
         embedding_text(articles[r.passage.article_id].title, r.passage.text) for r in rows
     ]
     sentence_texts = [s.of(r.passage.text) for r in rows for s in r.passage.sentences]
-    cache = VectorCache(
-        cache_path or config.index_dir / layout.CACHE, embedder.fingerprint, embedder.dimension
-    )
     total = len(passage_texts) + len(sentence_texts)
     done = 0
 
@@ -321,18 +328,30 @@ def _write(
         if progress:
             progress("embedding", done, total)
 
-    try:
-        passage_vectors, encoded = cache.vectors(passage_texts, embedder.encode, tick)
-        sentence_vectors, encoded_sentences = cache.vectors(sentence_texts, embedder.encode, tick)
-    finally:
-        cache.close()
+    if use_cache:
+        cache = VectorCache(
+            cache_path or config.index_dir / layout.CACHE, embedder.fingerprint, embedder.dimension
+        )
+        try:
+            passage_vectors, encoded = cache.vectors(passage_texts, embedder.encode, tick)
+            sentence_vectors, encoded_sentences = cache.vectors(
+                sentence_texts, embedder.encode, tick
+            )
+        finally:
+            cache.close()
+    else:
+        passage_vectors, sentence_vectors = (
+            embedder.encode(passage_texts),
+            embedder.encode(sentence_texts),
+        )
+        encoded, encoded_sentences = len(passage_texts), len(sentence_texts)
 
     version = layout.new_version(config.index_dir)
     if progress:
         progress("indexing", 0, 1)
     np.save(version.passage_vectors, passage_vectors, allow_pickle=False)
     np.save(version.sentence_vectors, sentence_vectors.astype(np.float16), allow_pickle=False)
-    kind = DenseIndex.build(passage_vectors, version.dense)
+    kind = DenseIndex.build(passage_vectors, version.dense, config.dense_index)
     LexicalIndex.build((r.passage.text for r in rows), version.lexical)
     StoreWriter(version.store).write(articles.values(), rows)
     Manifest.now(

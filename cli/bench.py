@@ -1,0 +1,97 @@
+"""``citebot bench``: the speed figures of docs/benchmarks.md, from one command."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+from dataclasses import replace
+from pathlib import Path
+
+from rich.console import Console
+from rich.table import Table
+
+from index import CitebotError, EngineConfig, open_library
+from index.benchmark import BenchPlan, questions, run
+
+DEFAULT_SQUAD = Path("../shared/data/squad-dev-a/squad-dev-a.json")
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--sizes",
+        default="1000,100000",
+        help="library sizes in passages, comma-separated (e.g. 1000,100000,1000000)",
+    )
+    parser.add_argument("--queries", type=int, default=300, help="questions asked at each size")
+    parser.add_argument(
+        "--squad", type=Path, default=DEFAULT_SQUAD, help="SQuAD v1.1 file: passages, questions"
+    )
+    parser.add_argument(
+        "--real-passages", type=int, help="use only the first N real passages (a quick run)"
+    )
+    parser.add_argument("--json", action="store_true", help="print every figure as one object")
+
+
+def handle(args: argparse.Namespace, config: EngineConfig, console: Console) -> int:
+    try:
+        sizes = tuple(int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip())
+    except ValueError:
+        raise CitebotError(
+            f"--sizes takes numbers separated by commas, not {args.sizes!r}."
+        ) from None
+    if not args.squad.is_file():
+        raise CitebotError(f"{args.squad} is not there: pass a SQuAD v1.1 file with --squad.")
+    status = Console(stderr=True) if args.json else console
+    plan = BenchPlan(args.squad, sizes, args.queries, args.real_passages)
+    with tempfile.TemporaryDirectory(prefix="citebot-bench-") as scratch:
+        root = Path(scratch)
+        result = run(plan, config, root, report=status.print)
+        status.print("Asking 100 questions at once through the bot's answer path …")
+        result["concurrency"] = _concurrency(replace(config, index_dir=root / "real"), plan)
+    if args.json:
+        print(json.dumps(result, indent=2))
+    else:
+        _print(console, result)
+    return 0
+
+
+def _concurrency(config: EngineConfig, plan: BenchPlan) -> dict[str, float]:
+    """100 questions at once through the bot's own answer service (no Discord involved)."""
+    from bot.throughput import concurrent_questions
+
+    library = open_library(config)
+    try:
+        asked = (questions(plan) * 100)[:100]
+        return concurrent_questions(library, asked).to_dict()
+    finally:
+        library.close()
+
+
+def _print(console: Console, result: dict) -> None:
+    console.print(
+        f"Build: {result['passages']:,} passages + {result['sentences']:,} sentences; "
+        f"bare encode {result['encode_s']} s, build end to end {result['build_s']} s "
+        f"→ build/encode [bold]{result['build_vs_encode']}[/] "
+        f"({result['encode_per_s']} passages/s encoded, {result['build_per_s']} built)"
+    )
+    table = Table(title="Answering (end to end, one question at a time)", title_justify="left")
+    for column in ("passages", "index", "p50 ms", "p99 ms", "encode ms", "RSS MiB", "ANN R@10"):
+        table.add_column(column, justify="right")
+    for figures in result["sizes"].values():
+        table.add_row(
+            f"{figures['passages']:,}" + (" (synthetic)" if figures["synthetic"] else ""),
+            figures["dense_index"],
+            str(figures["p50_ms"]),
+            str(figures["p99_ms"]),
+            str(figures["encode_ms"]),
+            str(figures["rss_mib"]),
+            str(figures["ann_recall@10"]),
+        )
+    console.print(table)
+    if concurrency := result.get("concurrency"):
+        console.print(
+            f"100 questions at once through the bot's answer path: {concurrency['qps']} "
+            f"questions/s, worst wait {concurrency['worst_wait_ms']} ms, event loop at most "
+            f"{concurrency['worst_loop_lag_ms']} ms late."
+        )

@@ -1,0 +1,276 @@
+"""``citebot bench``: how fast the engine builds and answers, from a thousand passages to a million.
+
+Speed is measured here, never by timed tests. Three questions are answered:
+
+- **Build.** Is an index build as fast as the model allows? The same passages are encoded once
+  with the bare ``SentenceTransformer.encode`` and once through ``build`` end to end (reading
+  entries, splitting, SQLite, FAISS, BM25, the sentence vectors), each from a cold cache.
+- **Answer.** End-to-end ``Library.search`` latency (question in, attributed answer out) at each
+  library size, with the question's encoding, the floor, beside it; the resident memory of a
+  fresh process holding that index; and the approximate index's recall against exact search.
+  Each size runs in its own process so that one size's memory never counts in another's.
+- **Scale.** Past the real passages we have, libraries are synthetic: real paragraphs repeated
+  with their sentences reordered and numbers changed (so BM25 and SQLite see realistic text)
+  and random unit vectors instead of the model's (so a million passages build in minutes, not
+  a day). Latency and memory are real for those; answers are not, and the report says which.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import multiprocessing
+import random
+import re
+import statistics
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from index.config import EngineConfig
+from index.dense import DenseIndex
+from index.embedder import Embedder
+from index.evaluation import Question, load_squad, percentile
+from index.library import open_library
+from index.sentences import split_sentences
+from index.writer import Entry, Piece, build_entries, embedding_text
+
+Report = Callable[[str], None]
+CACHE = "embeddings.sqlite3"  # one cold embedding cache a run, beside its indexes
+
+
+@dataclass(frozen=True, slots=True)
+class BenchPlan:
+    squad: Path  # real passages and questions (SQuAD v1.1)
+    sizes: tuple[int, ...] = (1_000, 100_000)
+    queries: int = 300
+    real_passages: int | None = None  # use only the first articles (a quick run, the tests)
+
+
+def questions(plan: BenchPlan) -> list[str]:
+    """The questions every size is asked: a fixed sample of the real set."""
+    return [q.text for q in _sample(load_squad(plan.squad).questions, plan.queries)]
+
+
+def run(
+    plan: BenchPlan, config: EngineConfig, root: Path, report: Report = lambda _: None
+) -> dict[str, Any]:
+    """Every figure of the benchmark, as one JSON-ready dict; indexes are built under ``root``
+    (the real passages' index stays at ``root / "real"`` for the caller's own measures)."""
+    real = load_squad(plan.squad)
+    if plan.real_passages is not None:
+        real = replace(real, entries=tuple(_first(real.entries, plan.real_passages)))
+    asked = questions(plan)
+    embedder = Embedder(config)
+    cache = root / CACHE
+    count = sum(len(e.pieces) for e in real.entries)
+    result: dict[str, Any] = {"machine": _machine(), "queries": len(asked)}
+    report(f"Encoding {count:,} passages bare, then building them end to end …")
+    result |= build_throughput(real.entries, replace(config, index_dir=root / "real"), embedder)
+    result["sizes"] = {}
+    for size in plan.sizes:
+        report(f"Answering at {size:,} passages …")
+        index = replace(config, index_dir=root / f"size-{size}")
+        synthetic = size > 2 * count  # up to twice what we have, the real passages stand in
+        started = time.perf_counter()
+        if synthetic:  # the non-model cost of building at this size: the vectors are free
+            entries = _synthetic(real.entries, size)
+            build_entries(entries, index, embedder=_RandomEmbedder(config), use_cache=False)
+        else:  # real text and vectors, from the cache the build above filled
+            build_entries(_first(real.entries, size), index, embedder=embedder, cache=cache)
+        seconds = time.perf_counter() - started
+        figures = _in_process(answer_latency, index, asked)
+        if synthetic:
+            figures["build_s"] = round(seconds, 1)
+        figures["synthetic"] = synthetic
+        result["sizes"][str(size)] = figures
+    return result
+
+
+def build_throughput(
+    entries: Sequence[Entry], config: EngineConfig, embedder: Embedder
+) -> dict[str, Any]:
+    """Raw model throughput against ``build`` end to end, over the same passages, from a cold
+    cache (the index's own, which ``run`` reuses for its real-text sizes)."""
+    passages = [embedding_text(e.meta.title, p.text) for e in entries for p in e.pieces]
+    sentences = [s.of(p.text) for e in entries for p in e.pieces for s in p.sentences]
+    embedder.model.encode(passages[:64], batch_size=config.batch_size)  # warm the kernels
+    started = time.perf_counter()
+    embedder.model.encode(passages, batch_size=config.batch_size)
+    encode_passages = time.perf_counter() - started
+    started = time.perf_counter()
+    embedder.model.encode(sentences, batch_size=config.batch_size)
+    encode_sentences = time.perf_counter() - started
+    started = time.perf_counter()
+    build_entries(entries, config, embedder=embedder, cache=config.index_dir.parent / CACHE)
+    build = time.perf_counter() - started
+    encode_all = encode_passages + encode_sentences
+    return {
+        "passages": len(passages),
+        "sentences": len(sentences),
+        "encode_s": round(encode_all, 2),
+        "encode_passages_s": round(encode_passages, 2),
+        "build_s": round(build, 2),
+        "build_vs_encode": round(build / encode_all, 3),
+        "encode_per_s": round(len(passages) / encode_passages, 1),
+        "build_per_s": round(len(passages) / build, 1),
+    }
+
+
+def answer_latency(config: EngineConfig, questions: Sequence[str]) -> dict[str, Any]:
+    """Latency, encoding floor, memory and ANN recall for the index at ``config.index_dir``.
+
+    Runs in a fresh process (see ``_in_process``), so ``rss_mib`` is what a bot holding this
+    index and the model would take.
+    """
+    library = open_library(config)
+    embedder = library.embedder
+    for question in questions[:10]:  # warm: first calls allocate and compile
+        library.search(question)
+    total, encode = [], []
+    for question in questions:
+        started = time.perf_counter()
+        embedder.encode_query(question)
+        encode.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        library.search(question)
+        total.append(time.perf_counter() - started)
+    version = library.snapshot.version
+    vectors = np.load(version.passage_vectors, mmap_mode="r", allow_pickle=False)
+    info = library.info()
+    return {
+        "passages": info.passages,
+        "dense_index": info.dense_index,
+        "p50_ms": _ms(statistics.median(total)),
+        "p99_ms": _ms(percentile(total, 99)),
+        "encode_ms": _ms(statistics.median(encode)),
+        "rss_mib": round(_memory("VmRSS"), 1),
+        "private_mib": round(_memory("RssAnon"), 1),
+        "index_mib": round(info.size_bytes / 2**20, 1),
+        "ann_recall@10": ann_recall(DenseIndex.open(version.dense), vectors, embedder, questions),
+    }
+
+
+def ann_recall(
+    dense: DenseIndex, vectors: np.ndarray, embedder: Embedder, questions: Sequence[str]
+) -> float:
+    """Share of the exact top 10 that the retriever sees: the index's candidates, rescored
+    with the exact vectors as the retriever does, against a full exact scan."""
+    if dense.kind == "flat":
+        return 1.0
+    found = 0
+    for question in questions[:100]:
+        query = embedder.encode_query(question)
+        ids, _ = dense.search(query, 50)
+        approximate = ids[np.argsort(-(vectors[ids] @ query))[:10]]
+        exact = _exact_top(vectors, query, 10)
+        found += len(set(approximate.tolist()) & set(exact.tolist()))
+    return round(found / (10 * min(len(questions), 100)), 4)
+
+
+def _exact_top(vectors: np.ndarray, query: np.ndarray, k: int) -> np.ndarray:
+    scores = np.concatenate(
+        [vectors[i : i + 100_000] @ query for i in range(0, len(vectors), 100_000)]
+    )
+    top = np.argpartition(-scores, k)[:k]
+    return top[np.argsort(-scores[top])]
+
+
+class _RandomEmbedder:
+    """Stands in for the model when building synthetic libraries: unit vectors derived from
+    each text's hash (the same text, the same vector), at memory speed."""
+
+    def __init__(self, config: EngineConfig) -> None:
+        self.name = config.model  # the index must open with the real model for its questions
+        self.backend = config.backend
+        self.fingerprint = f"random|{config.model}"
+        self.dimension = 384
+        self.max_tokens = 254
+
+    def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        return [len(t.split()) for t in texts]
+
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        seed = int.from_bytes(hashlib.blake2b(texts[0].encode(), digest_size=8).digest())
+        vectors = np.random.default_rng(seed).standard_normal(
+            (len(texts), self.dimension), dtype=np.float32
+        )
+        return vectors / np.linalg.norm(vectors, axis=1, keepdims=True)
+
+
+def _synthetic(entries: Sequence[Entry], size: int) -> list[Entry]:
+    """``size`` passages of real text, varied so that no two are the same paragraph."""
+    rng = random.Random(size)
+    pieces = [(e.meta, p) for e in entries for p in e.pieces]
+    out: list[Entry] = []
+    per_article = 20
+    for number in range(0, size, per_article):
+        chosen = [rng.choice(pieces) for _ in range(min(per_article, size - number))]
+        varied = [_vary(p, rng, i) for i, (_, p) in enumerate(chosen, 1)]
+        meta = replace(chosen[0][0], title=f"{chosen[0][0].title} {number // per_article}")
+        key = f"synthetic-{number // per_article:06d}"
+        out.append(Entry(key, key, meta, key, len(varied), tuple(varied)))
+    return out
+
+
+def _vary(piece: Piece, rng: random.Random, paragraph: int) -> Piece:
+    """Up to three of the paragraph's sentences, shuffled, numbers changed, and a serial
+    number in front so that no two synthetic passages are the same text (the writer would
+    index a repeated paragraph once). Three sentences is a news paragraph; five, SQuAD's
+    average, would only make the million-passage build slower without changing a query."""
+    sentences = [s.of(piece.text) for s in piece.sentences]
+    rng.shuffle(sentences)
+    del sentences[3:]
+    sentences.insert(0, f"No. {rng.randrange(10**9)}.")
+    text = re.sub(r"\d+", lambda m: str(int(m.group()) + rng.randint(1, 999)), " ".join(sentences))
+    return Piece(paragraph, 0, len(text), text, split_sentences(text))
+
+
+def _first(entries: Sequence[Entry], size: int) -> list[Entry]:
+    out, count = [], 0
+    for entry in entries:
+        if count >= size:
+            break
+        out.append(entry)
+        count += len(entry.pieces)
+    return out
+
+
+def _sample(questions: Sequence[Question], count: int) -> list[Question]:
+    return random.Random(0).sample(list(questions), min(count, len(questions)))
+
+
+def _in_process(call: Callable[..., dict[str, Any]], *args: object) -> dict[str, Any]:
+    """``call(*args)`` in a fresh interpreter, so that its memory is its own."""
+    with multiprocessing.get_context("spawn").Pool(1) as pool:
+        return pool.apply(call, args)
+
+
+def _memory(field: str) -> float:
+    """A memory figure of this process from /proc: ``VmRSS`` counts the pages of memory-mapped
+    index files it touched (shared by every process reading them), ``RssAnon`` its own."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def _ms(seconds: float) -> float:
+    return round(seconds * 1000, 2)
+
+
+def _machine() -> dict[str, Any]:
+    import os
+    import platform
+
+    import torch
+
+    return {
+        "cpus": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "python": platform.python_version(),
+        "load_average": round(os.getloadavg()[0], 2),
+    }
