@@ -78,6 +78,7 @@ def concurrent_questions(
             library, workers=workers, max_in_flight=len(questions), timeout=timeout
         )
         try:
+            await measure(service, questions[:10])  # warm: threads, the runtime's arenas
             return await measure(service, questions)
         finally:
             await service.close(close_library=False)
