@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import statistics
 import time
-from collections.abc import Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from bot.answering import AnswerService
@@ -36,8 +36,9 @@ class Throughput:
         }
 
 
-async def measure(service: AnswerService, questions: Sequence[str]) -> Throughput:
-    """Ask every question at once through ``service`` while probing the loop every 10 ms."""
+async def measure(ask: Callable[[str], Awaitable[object]], questions: Sequence[str]) -> Throughput:
+    """``ask`` every question at once while probing the event loop every 10 ms: the bench
+    asks the answer service, the tests whole ``/ask`` interactions."""
     lags: list[float] = []
     running = True
 
@@ -47,14 +48,14 @@ async def measure(service: AnswerService, questions: Sequence[str]) -> Throughpu
             await asyncio.sleep(0.01)
             lags.append(time.perf_counter() - started - 0.01)
 
-    async def ask(question: str) -> float:
+    async def timed(question: str) -> float:
         started = time.perf_counter()
-        await service.search(question)
+        await ask(question)
         return time.perf_counter() - started
 
     prober = asyncio.create_task(probe())
     started = time.perf_counter()
-    waits = await asyncio.gather(*(ask(q) for q in questions))
+    waits = await asyncio.gather(*(timed(q) for q in questions))
     seconds = time.perf_counter() - started
     running = False
     await prober
@@ -78,8 +79,8 @@ def concurrent_questions(
             library, workers=workers, max_in_flight=len(questions), timeout=timeout
         )
         try:
-            await measure(service, questions[:10])  # warm: threads, the runtime's arenas
-            return await measure(service, questions)
+            await measure(service.search, questions[:10])  # warm: threads, runtime arenas
+            return await measure(service.search, questions)
         finally:
             await service.close(close_library=False)
 

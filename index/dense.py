@@ -24,7 +24,7 @@ from index.errors import IndexCorrupt
 HNSW_FROM = 50_000
 HNSW_LINKS = 32  # graph degree: recall vs. memory (32 links ≈ 256 bytes a vector)
 HNSW_EF_BUILD = 80
-HNSW_EF_SEARCH = 256  # candidates the graph search keeps: recall at 1M (citebot bench)
+HNSW_EF_SEARCH = 512  # candidates the graph search keeps: recall at 1M (citebot bench)
 SQ_TRAINING = 50_000  # vectors the 8-bit quantiser learns its ranges from
 
 
