@@ -67,7 +67,8 @@ class DenseIndex:
     @classmethod
     def open(cls, path: Path) -> DenseIndex:
         try:
-            return cls(faiss.read_index(str(path), faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY))
+            flags = faiss.IO_FLAG_MMAP_IFC | faiss.IO_FLAG_READ_ONLY
+            return cls(faiss.read_index(str(path), flags))
         except RuntimeError as error:
             reason = str(error).strip().splitlines()[-1][:120] if str(error) else "unreadable"
             raise IndexCorrupt(

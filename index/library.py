@@ -8,8 +8,10 @@ the snapshot it started with, so nothing in flight is dropped or sees a mix of t
 from __future__ import annotations
 
 import logging
+import mmap
 import threading
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -168,14 +170,37 @@ def open_library(config: EngineConfig, *, embedder: Embedder | None = None) -> L
     return Library(config, embedder, Snapshot.open(version, config, embedder))
 
 
-def _vectors(path: object, rows: int, dimension: int) -> np.ndarray:
-    """A vector file, memory-mapped (pages shared by processes), checked against the manifest."""
+_NPY_HEADERS = {
+    (1, 0): np.lib.format.read_array_header_1_0,
+    (2, 0): np.lib.format.read_array_header_2_0,
+}
+
+
+def _vectors(path: Path, rows: int, dimension: int) -> np.ndarray:
+    """A vector file, memory-mapped (pages shared by processes), checked against the manifest.
+
+    Searches read a few hundred scattered rows; the kernel's default read-ahead would load
+    ~128 KB around each of them, which at a million passages fills gigabytes of page cache
+    and resident memory after a few hundred questions (docs/benchmarks.md). ``MADV_RANDOM``
+    makes a read fetch the page it needs.
+    """
     try:
-        array = np.load(path, mmap_mode="r", allow_pickle=False)
-    except (OSError, ValueError) as error:
+        with path.open("rb") as file:
+            read_header = _NPY_HEADERS.get(np.lib.format.read_magic(file))
+            if read_header is None:
+                raise ValueError("unknown .npy version")
+            shape, fortran, dtype = read_header(file)
+            offset = file.tell()
+            mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
+        if fortran or dtype.hasobject:
+            raise ValueError("not a plain row-major array")
+        array = np.ndarray(shape, dtype, buffer=mapped, offset=offset)
+    except (OSError, ValueError, TypeError) as error:
         raise IndexCorrupt(
             f"{path} is damaged ({type(error).__name__}): rebuild with `citebot index build DIR`."
         ) from None
+    if hasattr(mmap, "MADV_RANDOM"):
+        mapped.madvise(mmap.MADV_RANDOM)
     if array.shape != (rows, dimension):
         raise IndexCorrupt(
             f"{path} holds {array.shape} vectors, the manifest says ({rows}, {dimension}): "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from dataclasses import replace
 
+import numpy as np
 import pytest
 
 from index import EngineConfig, IndexIncompatible, IndexUnavailable, build, open_library
@@ -54,10 +55,18 @@ def test_index_from_a_newer_citebot_asks_for_an_upgrade(built, config, embedder)
         lambda v: v.dense.write_bytes(v.dense.read_bytes()[:100]),
         lambda v: v.store.write_bytes(b"this is not a database" * 100),
         lambda v: v.passage_vectors.write_bytes(v.passage_vectors.read_bytes()[:64]),
+        lambda v: np.save(v.sentence_vectors, np.array([{"x": 1}]), allow_pickle=True),
         lambda v: v.manifest.write_text("{not json"),
         lambda v: (v.lexical / "vocab.json").unlink(),
     ],
-    ids=["truncated-faiss", "corrupt-sqlite", "truncated-vectors", "bad-manifest", "no-bm25"],
+    ids=[
+        "truncated-faiss",
+        "corrupt-sqlite",
+        "truncated-vectors",
+        "pickled-vectors",
+        "bad-manifest",
+        "no-bm25",
+    ],
 )
 def test_damaged_files_are_named_with_the_fix(built, config, embedder, damage):
     damage(built)
