@@ -110,8 +110,6 @@ def new_version(root: Path) -> Version:
 def publish(root: Path, version: Version) -> None:
     """Make ``version`` current with an atomic rename of a fresh symlink over ``current``."""
     _fsync_tree(version.dir)
-    for vectors in (version.passage_vectors, version.sentence_vectors):
-        _drop_cached(vectors)
     (version.dir / ".incomplete").unlink()
     link = root / f".{CURRENT}.{os.getpid()}"
     with contextlib.suppress(FileNotFoundError):
@@ -172,23 +170,6 @@ def _fsync_dir(path: Path) -> None:
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def _drop_cached(path: Path) -> None:
-    """Let the kernel forget the pages just written to ``path`` (they are on disk now).
-
-    Readers map the vector files and touch a few rows a question, but a page-cache entry
-    written in one go is a large folio, and mapping any row of it maps all of it: readers of a
-    freshly built million-passage index grew by gigabytes of resident memory in a few hundred
-    questions. Read back page by page (``MADV_RANDOM``), the same questions touch 0.3 GB.
-    """
-    if not path.exists() or not hasattr(os, "posix_fadvise"):
-        return
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
     finally:
         os.close(fd)
 

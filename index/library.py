@@ -8,24 +8,21 @@ the snapshot it started with, so nothing in flight is dropped or sees a mix of t
 from __future__ import annotations
 
 import logging
-import mmap
 import threading
 from dataclasses import dataclass
-from pathlib import Path
-
-import numpy as np
 
 from index import layout
 from index.config import EngineConfig
 from index.dense import DenseIndex
 from index.embedder import Embedder
-from index.errors import CitebotError, IndexCorrupt
+from index.errors import CitebotError
 from index.lexical import LexicalIndex
 from index.manifest import Manifest
 from index.questions import clean_question
 from index.records import Answer, Article, Hit, IndexInfo, Passage
 from index.retriever import Retriever, presence
 from index.store import Store
+from index.vectors import VectorFile
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +42,8 @@ class Snapshot:
         manifest.check_model(config.model, embedder.dimension)
         store = Store(version.store)
         try:
-            passages = _vectors(version.passage_vectors, manifest.passages, manifest.dimension)
-            sentences = _vectors(version.sentence_vectors, manifest.sentences, manifest.dimension)
+            passages = VectorFile(version.passage_vectors, manifest.passages, manifest.dimension)
+            sentences = VectorFile(version.sentence_vectors, manifest.sentences, manifest.dimension)
             retriever = Retriever(
                 DenseIndex.open(version.dense),
                 LexicalIndex.open(version.lexical),
@@ -59,6 +56,10 @@ class Snapshot:
             store.close()
             raise
         return cls(version, manifest, store, retriever)
+
+    def close(self) -> None:
+        self.store.close()
+        self.retriever.close()
 
 
 class Library:
@@ -154,12 +155,12 @@ class Library:
             except CitebotError as error:
                 log.error("Keeping the index already open: %s", error)
                 return False
-            self._snapshot = fresh  # the old store closes when its last search lets go of it
+            self._snapshot = fresh  # the old one closes when its last search lets go of it
             log.info("Opened index version %s (%d passages)", version.id, fresh.manifest.passages)
             return True
 
     def close(self) -> None:
-        self._snapshot.store.close()
+        self._snapshot.close()
 
 
 def open_library(config: EngineConfig, *, embedder: Embedder | None = None) -> Library:
@@ -168,42 +169,3 @@ def open_library(config: EngineConfig, *, embedder: Embedder | None = None) -> L
     Manifest.read(version.manifest).check_model(config.model)
     embedder = embedder or Embedder(config)
     return Library(config, embedder, Snapshot.open(version, config, embedder))
-
-
-_NPY_HEADERS = {
-    (1, 0): np.lib.format.read_array_header_1_0,
-    (2, 0): np.lib.format.read_array_header_2_0,
-}
-
-
-def _vectors(path: Path, rows: int, dimension: int) -> np.ndarray:
-    """A vector file, memory-mapped (pages shared by processes), checked against the manifest.
-
-    Searches read a few hundred scattered rows; the kernel's default read-ahead would load
-    ~128 KB around each of them, which at a million passages fills gigabytes of page cache
-    and resident memory after a few hundred questions (docs/benchmarks.md). ``MADV_RANDOM``
-    makes a read fetch the page it needs.
-    """
-    try:
-        with path.open("rb") as file:
-            read_header = _NPY_HEADERS.get(np.lib.format.read_magic(file))
-            if read_header is None:
-                raise ValueError("unknown .npy version")
-            shape, fortran, dtype = read_header(file)
-            offset = file.tell()
-            mapped = mmap.mmap(file.fileno(), 0, access=mmap.ACCESS_READ)
-        if fortran or dtype.hasobject:
-            raise ValueError("not a plain row-major array")
-        array = np.ndarray(shape, dtype, buffer=mapped, offset=offset)
-    except (OSError, ValueError, TypeError) as error:
-        raise IndexCorrupt(
-            f"{path} is damaged ({type(error).__name__}): rebuild with `citebot index build DIR`."
-        ) from None
-    if hasattr(mmap, "MADV_RANDOM"):
-        mapped.madvise(mmap.MADV_RANDOM)
-    if array.shape != (rows, dimension):
-        raise IndexCorrupt(
-            f"{path} holds {array.shape} vectors, the manifest says ({rows}, {dimension}): "
-            "rebuild with `citebot index build DIR`."
-        )
-    return array

@@ -32,6 +32,7 @@ from index.dense import DenseIndex
 from index.lexical import LexicalIndex, LexicalQuery
 from index.records import Passage
 from index.store import Store
+from index.vectors import VectorFile
 
 # Relevance weights (sum to 1, so the score stays in [0, 1] like its parts). Dense evidence
 # (passage and best sentence) and lexical evidence (passage and best sentence) share it
@@ -90,8 +91,8 @@ class Retriever:
         self,
         dense: DenseIndex,
         lexical: LexicalIndex,
-        passage_vectors: np.ndarray,
-        sentence_vectors: np.ndarray,
+        passage_vectors: VectorFile,
+        sentence_vectors: VectorFile,
         store: Store,
         config: RetrievalConfig,
     ) -> None:
@@ -119,7 +120,7 @@ class Retriever:
         if len(ids) == 0:
             return []
         passages = self._store.passages(ids.tolist())
-        passage_cos = np.asarray(self._passages[ids] @ query, dtype=np.float64)
+        passage_cos = np.asarray(self._passages.rows(ids) @ query, dtype=np.float64)
         sentence_cos = self._sentence_cosines(ids, query)
         weights = _query_weights(lexical_query)
         total = lexical_query.total_weight
@@ -176,14 +177,17 @@ class Retriever:
             )
         return results
 
+    def close(self) -> None:
+        self._passages.close()
+        self._sentences.close()
+
     def _sentence_cosines(self, ids: np.ndarray, query: np.ndarray) -> list[np.ndarray]:
         """For each passage, the cosine of the question with each of its sentences."""
         spans = self._store.sentence_rows(ids.tolist())
         counts = [count for _, count in spans]
         if not sum(counts):
             return [np.empty(0) for _ in spans]
-        rows = np.concatenate([np.arange(first, first + count) for first, count in spans])
-        cos = self._sentences[rows].astype(np.float32) @ query
+        cos = self._sentences.spans(spans).astype(np.float32) @ query
         return np.split(cos.astype(np.float64), np.cumsum(counts)[:-1])
 
     def _terms_of(self, passage: Passage) -> list[frozenset[int]]:
