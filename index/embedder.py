@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-QUANTIZED_FILE = "onnx/model_qint8_avx2.onnx"
+QUANTIZED_FILE = "onnx/model_quint8_avx2.onnx"  # the name the avx2 exporter writes
 
 
 class Embedder:
