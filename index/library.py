@@ -57,10 +57,6 @@ class Snapshot:
             raise
         return cls(version, manifest, store, retriever)
 
-    def close(self) -> None:
-        self.store.close()
-        self.retriever.close()
-
 
 class Library:
     """Answers questions from the current index version. Thread-safe."""
@@ -160,7 +156,7 @@ class Library:
             return True
 
     def close(self) -> None:
-        self._snapshot.close()
+        self._snapshot.store.close()
 
 
 def open_library(config: EngineConfig, *, embedder: Embedder | None = None) -> Library:

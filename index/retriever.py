@@ -177,10 +177,6 @@ class Retriever:
             )
         return results
 
-    def close(self) -> None:
-        self._passages.close()
-        self._sentences.close()
-
     def _sentence_cosines(self, ids: np.ndarray, query: np.ndarray) -> list[np.ndarray]:
         """For each passage, the cosine of the question with each of its sentences."""
         spans = self._store.sentence_rows(ids.tolist())

@@ -55,11 +55,13 @@ class VectorFile:
             raise _damaged(path, "truncated")
         self._offset = offset
         self._dimension = dimension
-        # The descriptor keeps the file readable if a rebuild deletes it under a running bot.
+        # The descriptor keeps the file readable if a rebuild deletes it under a running bot. It
+        # is closed when the last search holding this file lets go of it, never under one: a
+        # closed descriptor's number can be reused by another file.
         self._fd = os.open(path, os.O_RDONLY)
         if hasattr(os, "posix_fadvise"):  # a few scattered rows a question: no read-ahead
             os.posix_fadvise(self._fd, 0, 0, os.POSIX_FADV_RANDOM)
-        self._closer = weakref.finalize(self, os.close, self._fd)
+        weakref.finalize(self, os.close, self._fd)
 
     def rows(self, ids: Sequence[int] | np.ndarray) -> np.ndarray:
         """The rows ``ids``, in that order (``ids`` ascending reads runs of rows at once)."""
@@ -74,9 +76,6 @@ class VectorFile:
         ]
         data = b"".join(chunks)
         return np.frombuffer(data, dtype=self.dtype).reshape(-1, self._dimension)
-
-    def close(self) -> None:
-        self._closer()
 
 
 def _runs(ids: np.ndarray) -> list[tuple[int, int]]:

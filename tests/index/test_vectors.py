@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -59,3 +61,18 @@ def test_a_file_that_does_not_match_the_manifest_names_the_fix(saved, damage, wo
         VectorFile(path, *array.shape)
     for word in [str(path), "citebot index build", *words]:
         assert word in str(error.value)
+
+
+def test_reopening_many_times_leaks_no_descriptors(saved):
+    """A bot that reloads the index every few minutes for weeks must not run out of files."""
+    import gc
+
+    def open_files() -> int:
+        return sum(1 for _ in Path("/proc/self/fd").iterdir())
+
+    path, array = saved
+    before = open_files()
+    for _ in range(50):
+        VectorFile(path, *array.shape).rows([1])
+    gc.collect()
+    assert open_files() <= before
