@@ -210,11 +210,21 @@ def test_discover_skips_hidden_reports_others_and_survives_symlink_loops(tmp_pat
     assert "symlink loop" in reasons["loop"]
 
 
-@pytest.mark.skipif(os.geteuid() == 0, reason="root reads every file")
-def test_a_file_without_permission_is_reported(tmp_path):
-    path = tmp_path / "secret.txt"
+def _without_permission(path: Path) -> None:
+    if os.geteuid() == 0:
+        pytest.skip("root reads every file")
     path.write_text("Secret\n\nText.\n")
     path.chmod(0)
+
+
+@pytest.mark.parametrize(
+    "make_unreadable",
+    [_without_permission, Path.mkdir],  # a folder named like an article fails even for root
+    ids=["no-permission", "a-folder"],
+)
+def test_a_file_that_cannot_be_read_is_reported(tmp_path, make_unreadable):
+    path = tmp_path / "secret.txt"
+    make_unreadable(path)
 
     with pytest.raises(ArticleError, match="cannot be read"):
         read_articles(path, tmp_path)
