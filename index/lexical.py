@@ -8,6 +8,7 @@ is a corpus-size-independent signal both for fusion and for knowing when nothing
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import re
@@ -69,6 +70,10 @@ class LexicalQuery:
     term_ids: np.ndarray  # ids of the query's terms that occur in the library
     weights: np.ndarray  # their idf
     total_weight: float  # idf of every query term, including terms the library lacks
+    # Adjacent terms of the query, in order: (id, id, weight) with -1 for a term the library
+    # lacks and the rarer term's idf as the weight; and the weight of them all.
+    pairs: tuple[tuple[int, int, float], ...] = ()
+    pair_weight: float = 0.0
 
 
 class LexicalIndex:
@@ -119,18 +124,33 @@ class LexicalIndex:
             ) from None
 
     def query(self, text: str) -> LexicalQuery:
+        terms = self._analyzer.terms(text)
+        idf: dict[str, float] = {}
         ids: list[int] = []
         weights: list[float] = []
-        total = 0.0
-        for term in dict.fromkeys(self._analyzer.terms(text)):
+        for term in dict.fromkeys(terms):
             term_id = self._vocab.get(term)
             df = 0 if term_id is None else int(self._indptr[term_id + 1] - self._indptr[term_id])
-            idf = math.log(1 + (self.num_docs - df + 0.5) / (df + 0.5))
-            total += idf
+            idf[term] = math.log(1 + (self.num_docs - df + 0.5) / (df + 0.5))
             if term_id is not None:
                 ids.append(term_id)
-                weights.append(idf)
-        return LexicalQuery(np.array(ids, dtype=np.int64), np.array(weights), total)
+                weights.append(idf[term])
+        pairs = tuple(
+            (self._vocab.get(a, -1), self._vocab.get(b, -1), min(idf[a], idf[b]))
+            for a, b in itertools.pairwise(terms)
+            if a != b
+        )
+        return LexicalQuery(
+            np.array(ids, dtype=np.int64),
+            np.array(weights),
+            sum(idf.values()),
+            pairs,
+            sum(w for _, _, w in pairs),
+        )
+
+    def sequence(self, text: str) -> tuple[int, ...]:
+        """The ids of ``text``'s terms in order, repeats kept (-1 for a term not indexed)."""
+        return tuple(self._vocab.get(term, -1) for term in self._analyzer.terms(text))
 
     def scores(self, query: LexicalQuery) -> np.ndarray:
         """BM25 score of every passage (a dense array: one pass over the query terms' postings)."""

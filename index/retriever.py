@@ -10,9 +10,12 @@ features that mean the same thing in any library, whatever its size:
   the article's title as part of every passage (the title names the subject that the
   paragraph's sentences refer to as "it" or "she");
 * the same coverage for the passage's best-covered sentence: the question's terms found
-  together in one sentence are stronger evidence than the same terms scattered.
+  together in one sentence are stronger evidence than the same terms scattered;
+* and, as a bonus on top, how many of the question's adjacent terms stand together in one
+  sentence as a phrase: "defense pact" is stronger evidence than "defense" and "pact" apart.
 
-The relevance score is a weighted mean of these, in [0, 1]. It ranks, but it is not shown:
+The relevance score is a weighted mean of the first four, in [0, 1], plus the phrase bonus of
+at most 0.1. It ranks, but it is not shown:
 the confidence is a probability-like function of two things that transfer across libraries
 (see ``confidence``): how relevant the best passage is in absolute terms (is there an answer
 at all?) and how far it stands above the runner-up (is it this passage rather than another?).
@@ -34,13 +37,19 @@ from index.records import Passage
 from index.store import Store
 from index.vectors import VectorFile
 
-# Relevance weights (sum to 1, so the score stays in [0, 1] like its parts). Dense evidence
-# (passage and best sentence) and lexical evidence (passage and best sentence) share it
-# 70/30, as before the sentence coverage was added: it took half of the lexical share.
+# Relevance weights. The first four sum to 1, a weighted mean in [0, 1]: dense evidence
+# (passage and best sentence) and lexical evidence (passage and best sentence) share it 70/30.
 W_PASSAGE = 0.3
 W_SENTENCE = 0.4
 W_COVERAGE = 0.15
 W_SENTENCE_COVERAGE = 0.15
+# A bonus on top of the mean for the question's words standing together in one sentence, as a
+# phrase ("defense pact") rather than anywhere in it. Added, not taken from the mean: taking it
+# from the coverage weights lost what it gained (docs/retrieval.md).
+W_PHRASE = 0.1
+# Two question terms count as a phrase when they stand within this many terms of each other
+# (stop words out): "defense pact", "pact of mutual defense".
+PHRASE_WINDOW = 3
 
 # The marked sentence maximises cosine + MARK_LEXICAL * its coverage of the question: both are
 # in [0, 1] and count equally (the cosine alone marks a paraphrase of the question's topic,
@@ -104,7 +113,7 @@ class Retriever:
         self._config = config
         # Term ids of each passage's sentences and of each article's title: the index is
         # immutable, so they are computed once per passage seen (bounded) and per article.
-        self._sentence_terms: OrderedDict[int, list[frozenset[int]]] = OrderedDict()
+        self._sentence_terms: OrderedDict[int, _SentenceTerms] = OrderedDict()
         self._title_terms: dict[int, frozenset[int]] = {}
         self._cache_lock = threading.Lock()  # searches run in several threads (the bot's)
 
@@ -125,7 +134,9 @@ class Retriever:
         weights = _query_weights(lexical_query)
         total = lexical_query.total_weight
         titles = self._titles(passages)
-        coverage = self._coverage(lexical_query, ids, [titles[p.article_id] for p in passages])
+        found = self._found(lexical_query, ids, [titles[p.article_id] for p in passages])
+        coverage = _share(found, lexical_query)
+        phrase_bound = _pair_share(found, lexical_query)
         best_cos = np.array(
             [c.max() if len(c) else pc for c, pc in zip(sentence_cos, passage_cos, strict=True)]
         )
@@ -137,6 +148,7 @@ class Retriever:
             W_PASSAGE * passage_cos
             + W_SENTENCE * best_cos
             + (W_COVERAGE + W_SENTENCE_COVERAGE) * coverage
+            + W_PHRASE * phrase_bound
         )
         relevance = np.full(len(ids), -np.inf)
         marks = np.zeros(len(ids), dtype=np.int64)
@@ -146,7 +158,7 @@ class Retriever:
             if len(scored) >= needed and sorted(scored)[-needed] >= bound[i]:
                 break
             title = titles[passages[i].article_id]
-            sentences = self._terms_of(passages[i])
+            sentences, sequences = self._terms_of(passages[i])
             per_sentence = np.array([_coverage(weights, s | title, total) for s in sentences])
             cos = sentence_cos[i]
             best_coverage = coverage[i]
@@ -154,11 +166,13 @@ class Retriever:
                 lexical = _mark_coverage(weights, sentences, title, total, per_sentence)
                 marks[i] = int(np.argmax(cos + MARK_LEXICAL * lexical))
                 best_coverage = float(per_sentence.max())
+            phrase = max(_phrase(lexical_query, sequence) for sequence in sequences)
             relevance[i] = (
                 W_PASSAGE * passage_cos[i]
                 + W_SENTENCE * best_cos[i]
                 + W_COVERAGE * coverage[i]
                 + W_SENTENCE_COVERAGE * best_coverage
+                + W_PHRASE * phrase
             )
             scored.append(relevance[i])
         order = np.argsort(-relevance, kind="stable")
@@ -186,34 +200,32 @@ class Retriever:
         cos = self._sentences.spans(spans).astype(np.float32) @ query
         return np.split(cos.astype(np.float64), np.cumsum(counts)[:-1])
 
-    def _terms_of(self, passage: Passage) -> list[frozenset[int]]:
+    def _terms_of(self, passage: Passage) -> _SentenceTerms:
         with self._cache_lock:
             cached = self._sentence_terms.get(passage.id)
             if cached is not None:
                 self._sentence_terms.move_to_end(passage.id)
                 return cached
-        terms = [
-            frozenset(self._lexical.query(s.of(passage.text)).term_ids.tolist())
-            for s in passage.sentences
-        ] or [frozenset(self._lexical.query(passage.text).term_ids.tolist())]
+        sequences = [self._lexical.sequence(s.of(passage.text)) for s in passage.sentences] or [
+            self._lexical.sequence(passage.text)
+        ]
+        terms = ([frozenset(q) - {-1} for q in sequences], sequences)
         with self._cache_lock:
             self._sentence_terms[passage.id] = terms
             if len(self._sentence_terms) > _TERM_CACHE:
                 self._sentence_terms.popitem(last=False)
         return terms
 
-    def _coverage(
+    def _found(
         self, query: LexicalQuery, ids: np.ndarray, titles: list[frozenset[int]]
     ) -> np.ndarray:
-        """Each passage's coverage of the question, its article's title counted in: from the
-        postings of the question's few terms, without analysing the passages' text."""
-        if query.total_weight <= 0:
-            return np.zeros(len(ids))
+        """Which of the question's terms each passage holds, its article's title counted in:
+        from the postings of the question's few terms, without analysing the passages' text."""
         found = self._lexical.contains(query, ids)  # passages × query terms
         terms = query.term_ids.tolist()
         for row, title in enumerate(titles):
             found[row] |= np.array([t in title for t in terms], dtype=bool)
-        return (found @ query.weights) / query.total_weight
+        return found
 
     def _titles(self, passages: list[Passage]) -> dict[int, frozenset[int]]:
         missing = {p.article_id for p in passages} - self._title_terms.keys()
@@ -222,6 +234,47 @@ class Retriever:
                 terms = self._lexical.query(article.title).term_ids.tolist()
                 self._title_terms[article.id] = frozenset(terms)
         return self._title_terms
+
+
+# Per passage: each sentence's term ids as a set, and in order (-1 for words not indexed).
+_SentenceTerms = tuple[list[frozenset[int]], list[tuple[int, ...]]]
+
+
+def _share(found: np.ndarray, query: LexicalQuery) -> np.ndarray:
+    """Each passage's coverage: the share of the question's idf mass among its terms."""
+    if query.total_weight <= 0:
+        return np.zeros(len(found))
+    return (found @ query.weights) / query.total_weight
+
+
+def _pair_share(found: np.ndarray, query: LexicalQuery) -> np.ndarray:
+    """The share of the question's term pairs whose two terms each passage holds: a bound of
+    its ``_phrase`` score (which also wants them close together in one sentence)."""
+    if query.pair_weight <= 0:
+        return np.zeros(len(found))
+    column = {term: c for c, term in enumerate(query.term_ids.tolist())}
+    share = np.zeros(len(found))
+    for a, b, weight in query.pairs:
+        if a in column and b in column:
+            share += weight * (found[:, column[a]] & found[:, column[b]])
+    return share / query.pair_weight
+
+
+def _phrase(query: LexicalQuery, sequence: tuple[int, ...]) -> float:
+    """The share of the question's adjacent term pairs (idf-weighted) that stand within
+    ``PHRASE_WINDOW`` terms of each other in ``sequence``: "defense pact", "Treaty of Paris"."""
+    if query.pair_weight <= 0:
+        return 0.0
+    positions: dict[int, list[int]] = {}
+    for at, term in enumerate(sequence):
+        positions.setdefault(term, []).append(at)
+    found = 0.0
+    for a, b, weight in query.pairs:
+        if a < 0 or b < 0 or a not in positions or b not in positions:
+            continue
+        if any(abs(i - j) < PHRASE_WINDOW for i in positions[a] for j in positions[b]):
+            found += weight
+    return found / query.pair_weight
 
 
 def _mark_coverage(

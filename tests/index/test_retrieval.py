@@ -13,7 +13,8 @@ import pytest
 
 from index import EngineConfig, open_library
 from index.evaluation import evaluate, load_squad
-from index.retriever import confidence, presence
+from index.lexical import LexicalIndex
+from index.retriever import _phrase, confidence, presence
 from index.writer import build_entries
 
 pytestmark = pytest.mark.slow
@@ -150,3 +151,20 @@ def test_confidence_grows_with_relevance_and_margin():
     assert confidence(0.9, 0.0, config) <= 0.5  # a tie between two passages is a coin toss
     assert presence(config.presence_center, config) == pytest.approx(0.5)
     assert all(0.0 <= c <= 1.0 for c in by_relevance + by_margin)
+
+
+def test_question_words_standing_together_count_as_a_phrase(tmp_path):
+    LexicalIndex.build(
+        ["The defence pact was signed in 1997.", "Talks on fishing quotas for the harbour."],
+        tmp_path,
+    )
+    lexical = LexicalIndex.open(tmp_path)
+    query = lexical.query("Who signed the defence pact?")
+
+    def phrase(sentence: str) -> float:
+        return _phrase(query, lexical.sequence(sentence))
+
+    assert phrase("Valdoria signed a defence pact with Ostren.") == pytest.approx(1.0)
+    assert 0.0 < phrase("It is a pact of mutual defence.") < 1.0  # one pair of two, any order
+    assert phrase("The pact was signed after long talks on the defence of the coast.") == 0.0
+    assert phrase("Fishing quotas for the harbour.") == 0.0
