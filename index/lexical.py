@@ -70,8 +70,8 @@ class LexicalQuery:
     term_ids: np.ndarray  # ids of the query's terms that occur in the library
     weights: np.ndarray  # their idf
     total_weight: float  # idf of every query term, including terms the library lacks
-    # Adjacent terms of the query, in order: (id, id, weight) with -1 for a term the library
-    # lacks and the rarer term's idf as the weight; and the weight of them all.
+    # Adjacent terms of the query that both occur in the library: (id, id, the rarer term's
+    # idf); and the weight of every adjacent pair, pairs with a term the library lacks included.
     pairs: tuple[tuple[int, int, float], ...] = ()
     pair_weight: float = 0.0
 
@@ -135,22 +135,27 @@ class LexicalIndex:
             if term_id is not None:
                 ids.append(term_id)
                 weights.append(idf[term])
+        adjacent = [(a, b, min(idf[a], idf[b])) for a, b in itertools.pairwise(terms) if a != b]
         pairs = tuple(
-            (self._vocab.get(a, -1), self._vocab.get(b, -1), min(idf[a], idf[b]))
-            for a, b in itertools.pairwise(terms)
-            if a != b
+            (self._vocab[a], self._vocab[b], weight)
+            for a, b, weight in adjacent
+            if a in self._vocab and b in self._vocab
         )
         return LexicalQuery(
             np.array(ids, dtype=np.int64),
             np.array(weights),
             sum(idf.values()),
             pairs,
-            sum(w for _, _, w in pairs),
+            sum(weight for _, _, weight in adjacent),
         )
 
-    def sequence(self, text: str) -> tuple[int, ...]:
-        """The ids of ``text``'s terms in order, repeats kept (-1 for a term not indexed)."""
-        return tuple(self._vocab.get(term, -1) for term in self._analyzer.terms(text))
+    def positions(self, text: str) -> dict[int, list[int]]:
+        """Where each indexed term of ``text`` stands among its terms (stop words out)."""
+        found: dict[int, list[int]] = {}
+        for at, term in enumerate(self._analyzer.terms(text)):
+            if (term_id := self._vocab.get(term)) is not None:
+                found.setdefault(term_id, []).append(at)
+        return found
 
     def scores(self, query: LexicalQuery) -> np.ndarray:
         """BM25 score of every passage (a dense array: one pass over the query terms' postings)."""

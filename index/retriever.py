@@ -158,7 +158,7 @@ class Retriever:
             if len(scored) >= needed and sorted(scored)[-needed] >= bound[i]:
                 break
             title = titles[passages[i].article_id]
-            sentences, sequences = self._terms_of(passages[i])
+            sentences, positions = self._terms_of(passages[i])
             per_sentence = np.array([_coverage(weights, s | title, total) for s in sentences])
             cos = sentence_cos[i]
             best_coverage = coverage[i]
@@ -166,7 +166,7 @@ class Retriever:
                 lexical = _mark_coverage(weights, sentences, title, total, per_sentence)
                 marks[i] = int(np.argmax(cos + MARK_LEXICAL * lexical))
                 best_coverage = float(per_sentence.max())
-            phrase = max(_phrase(lexical_query, sequence) for sequence in sequences)
+            phrase = max(_phrase(lexical_query, p) for p in positions)
             relevance[i] = (
                 W_PASSAGE * passage_cos[i]
                 + W_SENTENCE * best_cos[i]
@@ -206,10 +206,10 @@ class Retriever:
             if cached is not None:
                 self._sentence_terms.move_to_end(passage.id)
                 return cached
-        sequences = [self._lexical.sequence(s.of(passage.text)) for s in passage.sentences] or [
-            self._lexical.sequence(passage.text)
+        positions = [self._lexical.positions(s.of(passage.text)) for s in passage.sentences] or [
+            self._lexical.positions(passage.text)
         ]
-        terms = ([frozenset(q) - {-1} for q in sequences], sequences)
+        terms = ([frozenset(p) for p in positions], positions)
         with self._cache_lock:
             self._sentence_terms[passage.id] = terms
             if len(self._sentence_terms) > _TERM_CACHE:
@@ -236,8 +236,8 @@ class Retriever:
         return self._title_terms
 
 
-# Per passage: each sentence's term ids as a set, and in order (-1 for words not indexed).
-_SentenceTerms = tuple[list[frozenset[int]], list[tuple[int, ...]]]
+# Per passage: each sentence's term ids, as a set and with where each stands in the sentence.
+_SentenceTerms = tuple[list[frozenset[int]], list[dict[int, list[int]]]]
 
 
 def _share(found: np.ndarray, query: LexicalQuery) -> np.ndarray:
@@ -260,20 +260,19 @@ def _pair_share(found: np.ndarray, query: LexicalQuery) -> np.ndarray:
     return share / query.pair_weight
 
 
-def _phrase(query: LexicalQuery, sequence: tuple[int, ...]) -> float:
+def _phrase(query: LexicalQuery, positions: dict[int, list[int]]) -> float:
     """The share of the question's adjacent term pairs (idf-weighted) that stand within
-    ``PHRASE_WINDOW`` terms of each other in ``sequence``: "defense pact", "Treaty of Paris"."""
+    ``PHRASE_WINDOW`` terms of each other in a sentence whose terms stand at ``positions``:
+    "defense pact", "Treaty of Paris"."""
     if query.pair_weight <= 0:
         return 0.0
-    positions: dict[int, list[int]] = {}
-    for at, term in enumerate(sequence):
-        positions.setdefault(term, []).append(at)
-    found = 0.0
-    for a, b, weight in query.pairs:
-        if a < 0 or b < 0 or a not in positions or b not in positions:
-            continue
-        if any(abs(i - j) < PHRASE_WINDOW for i in positions[a] for j in positions[b]):
-            found += weight
+    found = sum(
+        weight
+        for a, b, weight in query.pairs
+        if a in positions
+        and b in positions
+        and any(abs(i - j) < PHRASE_WINDOW for i in positions[a] for j in positions[b])
+    )
     return found / query.pair_weight
 
 

@@ -31,15 +31,22 @@ class VectorFile:
     """The rows of a 2-D ``.npy`` array, checked against the manifest's shape. Thread-safe."""
 
     def __init__(self, path: Path, rows: int, dimension: int) -> None:
-        self.path = path
         try:
-            with path.open("rb") as file:
+            # The descriptor keeps the file readable if a rebuild deletes it under a running
+            # bot. It is closed when the last search holding this file lets go of it, never
+            # under one: a closed descriptor's number can be reused by another file.
+            fd = os.open(path, os.O_RDONLY)
+        except OSError as error:
+            raise _damaged(path, type(error).__name__) from None
+        weakref.finalize(self, os.close, fd)
+        try:
+            with open(fd, "rb", closefd=False) as file:
                 read_header = _NPY_HEADERS.get(np.lib.format.read_magic(file))
                 if read_header is None:
                     raise ValueError("unknown .npy version")
                 shape, fortran, dtype = read_header(file)
                 offset = file.tell()
-                size = os.fstat(file.fileno()).st_size
+            size = os.fstat(fd).st_size
         except (OSError, ValueError, TypeError) as error:
             raise _damaged(path, type(error).__name__) from None
         if fortran or dtype.hasobject:
@@ -49,19 +56,15 @@ class VectorFile:
                 f"{path} holds {shape} vectors, the manifest says ({rows}, {dimension}): "
                 "rebuild with `citebot index build DIR`."
             )
-        self.dtype: np.dtype = dtype
         self._row_bytes = dtype.itemsize * dimension
         if size < offset + rows * self._row_bytes:
             raise _damaged(path, "truncated")
+        self._fd = fd
+        self._dtype = dtype
         self._offset = offset
         self._dimension = dimension
-        # The descriptor keeps the file readable if a rebuild deletes it under a running bot. It
-        # is closed when the last search holding this file lets go of it, never under one: a
-        # closed descriptor's number can be reused by another file.
-        self._fd = os.open(path, os.O_RDONLY)
         if hasattr(os, "posix_fadvise"):  # a few scattered rows a question: no read-ahead
-            os.posix_fadvise(self._fd, 0, 0, os.POSIX_FADV_RANDOM)
-        weakref.finalize(self, os.close, self._fd)
+            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_RANDOM)
 
     def rows(self, ids: Sequence[int] | np.ndarray) -> np.ndarray:
         """The rows ``ids``, in that order (``ids`` ascending reads runs of rows at once)."""
@@ -75,7 +78,7 @@ class VectorFile:
             if count
         ]
         data = b"".join(chunks)
-        return np.frombuffer(data, dtype=self.dtype).reshape(-1, self._dimension)
+        return np.frombuffer(data, dtype=self._dtype).reshape(-1, self._dimension)
 
 
 def _runs(ids: np.ndarray) -> list[tuple[int, int]]:

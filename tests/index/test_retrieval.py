@@ -162,7 +162,7 @@ def test_question_words_standing_together_count_as_a_phrase(tmp_path):
     query = lexical.query("Who signed the defence pact?")
 
     def phrase(sentence: str) -> float:
-        return _phrase(query, lexical.sequence(sentence))
+        return _phrase(query, lexical.positions(sentence))
 
     assert phrase("Valdoria signed a defence pact with Ostren.") == pytest.approx(1.0)
     assert 0.0 < phrase("It is a pact of mutual defence.") < 1.0  # one pair of two, any order
