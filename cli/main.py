@@ -27,7 +27,7 @@ from index import (
     remove,
 )
 from index.config import BACKENDS, DENSE_KINDS
-from index.evaluation import evaluate, load_squad
+from index.evaluation import details, evaluate, evaluate_files, load_squad, load_tsv
 
 log = logging.getLogger("citebot")
 SAMPLES = Path("samples")
@@ -108,8 +108,29 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("--threshold", type=float, help="confidence needed to answer")
     sub = command("chat", _chat, "ask questions in the terminal until an empty line or Ctrl-D")
     sub.add_argument("--threshold", type=float, help="confidence needed to answer")
-    sub = command("eval", _eval, "score retrieval on a SQuAD v1.1 question set")
-    sub.add_argument("file", type=Path, metavar="FILE")
+    sub = command(
+        "eval",
+        _eval,
+        "score retrieval on a SQuAD v1.1 question set, or end to end on article files "
+        "(--articles DIR --questions FILE.tsv)",
+    )
+    sub.add_argument("file", type=Path, metavar="FILE", nargs="?", help="a SQuAD v1.1 JSON file")
+    sub.add_argument(
+        "--articles",
+        type=Path,
+        nargs="+",
+        metavar="DIR",
+        help="article files or folders, built as `index build` does (into --index-dir, or a "
+        "temporary folder)",
+    )
+    sub.add_argument(
+        "--questions",
+        type=Path,
+        nargs="+",
+        metavar="TSV",
+        help="files of question<TAB>answer lines, for --articles (answer `-`: should be declined)",
+    )
+    sub.add_argument("--details", type=Path, metavar="FILE", help="write per-question rows (JSON)")
     sub.add_argument("--json", action="store_true", help="print the result as one JSON object")
     sub.add_argument("--threshold", type=float, help="confidence needed to answer")
     out_of_library = sub.add_mutually_exclusive_group()
@@ -214,6 +235,12 @@ def _chat(_args: argparse.Namespace, config: EngineConfig, console: Console) -> 
 
 
 def _eval(args: argparse.Namespace, config: EngineConfig, console: Console) -> int:
+    if args.articles or args.questions:
+        return _eval_files(args, config, console)
+    if args.file is None:
+        raise CitebotError("Give a SQuAD file, or --articles DIR and --questions FILE.tsv.")
+    if args.details:
+        raise CitebotError("--details goes with --articles and --questions.")
     if args.split:
         indexed = load_squad(args.file, slice(0, None, 2))
         unanswerable = load_squad(args.file, slice(1, None, 2)).questions
@@ -226,6 +253,24 @@ def _eval(args: argparse.Namespace, config: EngineConfig, console: Console) -> i
         print(json.dumps(result.to_dict(), indent=2))
     else:
         render.print_eval(console, result)
+    return 0
+
+
+def _eval_files(args: argparse.Namespace, config: EngineConfig, console: Console) -> int:
+    if not (args.articles and args.questions) or args.file or args.split or args.unanswerable:
+        raise CitebotError("End to end takes --articles DIR and --questions FILE.tsv, alone.")
+    questions = [pair for path in args.questions for pair in load_tsv(path)]
+    with progress_bar(Console(stderr=True) if args.json else console) as progress:
+        result = evaluate_files(
+            args.articles, questions, config, index_dir=args.index_dir, progress=progress
+        )
+    if args.details:
+        rows = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in details(result))
+        args.details.write_text(rows, encoding="utf-8")
+    if args.json:
+        print(json.dumps(result.to_dict(), indent=2))
+    else:
+        render.print_file_eval(console, result)
     return 0
 
 

@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from index import Answer, Article, BuildReport, Hit, IndexInfo
-from index.evaluation import EvalResult
+from index.evaluation import Band, EvalResult, FileEvalResult
 
 
 def answer_json(answer: Answer) -> str:
@@ -139,11 +139,43 @@ def print_eval(console: Console, result: EvalResult) -> None:
     for name, value in rows:
         table.add_row(Text(name, style="bold"), value)
     console.print(table)
-    bands = Table(title="Top passage right, by confidence", title_justify="left")
+    print_bands(console, result.bands, "Top passage right, by confidence")
+
+
+def print_file_eval(console: Console, result: FileEvalResult) -> None:
+    table = Table(
+        title=f"{result.questions:,} questions over {count(result.articles, 'article')}, "
+        f"{count(result.passages, 'passage')} ({len(result.skipped)} files skipped)",
+        title_justify="left",
+        show_header=False,
+        box=None,
+    )
+    for name, value in (
+        ("quoted passage holds the answer", f"{result.answer_in_passage:.3f}"),
+        ("declined", f"{result.declined:.3f}"),
+        ("answer in the top 5", f"{result.answer_in_top5:.3f}"),
+        ("best passage holds the answer", f"{result.answer_in_best:.3f}"),
+        ("marked sentence holds the answer", f"{result.sentence_hit:.3f}"),
+        ("declined (questions the library cannot answer)", _share(result.declined_unanswerable)),
+        ("latency p50", f"{result.p50_ms:.1f} ms"),
+        ("latency p95", f"{result.p95_ms:.1f} ms"),
+    ):
+        table.add_row(Text(name, style="bold"), value)
+    console.print(table)
+    print_bands(console, result.bands, "Best passage holds the answer, by confidence")
+
+
+def _share(value: float | None) -> str:
+    return "–" if value is None else f"{value:.3f}"
+
+
+def print_bands(console: Console, bands: Sequence[Band], title: str) -> None:
+    """Calibration: how often the best passage was right at each confidence."""
+    table = Table(title=title, title_justify="left")
     for column in ("confidence", "questions", "right"):
-        bands.add_column(column, justify="right")
-    for band in result.bands:
-        bands.add_row(
+        table.add_column(column, justify="right")
+    for band in bands:
+        table.add_row(
             f"{band.low:.1f}–{band.high:.1f}", f"{band.questions:,}", f"{band.correct:.3f}"
         )
-    console.print(bands)
+    console.print(table)

@@ -74,8 +74,12 @@ def build(
     *,
     embedder: Embedder | None = None,
     progress: Progress | None = None,
+    cache: Path | None = None,
 ) -> BuildReport:
-    """Index the article files under ``sources``, replacing whatever the index held."""
+    """Index the article files under ``sources``, replacing whatever the index held.
+
+    ``cache`` keeps the embedding cache elsewhere than in the index (see ``build_entries``).
+    """
     started = time.perf_counter()
     with layout.writing(config.index_dir):
         embedder = embedder or Embedder(config)
@@ -91,6 +95,7 @@ def build(
             removed=tuple(sorted(set(previous) - {e.key for e in entries})),
             skipped=skipped,
             started=started,
+            cache_path=cache,
         )
 
 

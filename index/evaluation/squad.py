@@ -1,14 +1,12 @@
-"""Measuring retrieval on a question set: does the quoted passage answer, and when to decline.
+"""Measuring retrieval on a SQuAD question set: is the gold paragraph ranked first, and when to
+decline.
 
-Kept apart from the engine (as sentence-transformers keeps its evaluators apart from its models):
-it builds a throwaway index whose passages are exactly the set's paragraphs, asks every
-question through the same ``Library`` the bot uses, and returns a typed result that the CLI
-prints and tests assert on.
+The throwaway index's passages are exactly the set's paragraphs, so a question's gold paragraph
+is one passage and ranks are exact; ``files`` measures the same end to end from raw files.
 """
 
 from __future__ import annotations
 
-import itertools
 import json
 import statistics
 import tempfile
@@ -20,13 +18,11 @@ from pathlib import Path
 from index.config import EngineConfig
 from index.embedder import Embedder
 from index.errors import CitebotError
+from index.evaluation.metrics import Band, bands, percentile
 from index.library import Library, open_library
 from index.records import ArticleMeta
 from index.sentences import split_sentences
 from index.writer import Entry, Piece, build_entries
-
-# Confidence bands for "how often is the quoted passage right at this confidence".
-BANDS = (0.0, 0.1, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,23 +36,6 @@ class Question:
 class QuestionSet:
     entries: tuple[Entry, ...]
     questions: tuple[Question, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Band:
-    """Questions whose top confidence fell in ``[low, high)``, and how often it was right.
-
-    ``correct`` counts in-library questions only (is the top passage the gold one?);
-    ``right`` also counts the out-of-library questions in the band, for which any quote is
-    wrong: with ``--unanswerable``/``--split`` it is the calibration users experience.
-    """
-
-    low: float
-    high: float
-    questions: int
-    correct: float  # share of the band's in-library questions whose top passage is the gold one
-    unanswerable: int = 0  # out-of-library questions in the band
-    right: float = 0.0  # share right among all the band's questions
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,34 +175,5 @@ def _ask_all(
         passages=library.snapshot.manifest.passages,
         answered_answerable=answered / n,
         declined_unanswerable=declined,
-        bands=_bands(top),
+        bands=bands(top),
     )
-
-
-def _bands(top: Sequence[tuple[float, bool | None]]) -> tuple[Band, ...]:
-    """Right-rate per confidence band; ``None`` marks an out-of-library question."""
-    bands = []
-    for low, high in itertools.pairwise(BANDS):
-        inside = [ok for score, ok in top if low <= score < high]
-        if not inside:
-            continue
-        known = [ok for ok in inside if ok is not None]
-        correct = sum(known) / len(known) if known else 0.0
-        bands.append(
-            Band(
-                low,
-                min(high, 1.0),
-                len(known),
-                correct,
-                unanswerable=len(inside) - len(known),
-                right=sum(bool(ok) for ok in inside) / len(inside),
-            )
-        )
-    return tuple(bands)
-
-
-def percentile(values: Sequence[float], q: int) -> float:
-    """The ``q``-th percentile, interpolated (the benchmark's p99 and the evaluation's p95)."""
-    if len(values) < 2:
-        return values[0] if values else 0.0
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
