@@ -62,6 +62,26 @@ class Analyzer:
         words = [w for w in _WORD.findall(text.lower()) if w not in _STOP]
         return self._stemmer.stemWords(words)
 
+    def names(self, text: str) -> list[str]:
+        """The terms of the words of ``text`` written as names: capitalised past the first
+        word ("who does Russia …"), or with capitals or digits inside ("NATO", "HBoV1",
+        "COVID-19"). Without a tagger this misses names typed in lower case, and it takes a
+        capitalised ordinary word for a name; both only make the check looser or stricter by one
+        word, and a name is what the question is about."""
+        words = [m.group() for m in _WORD.finditer(text)]
+        found = [
+            w
+            for at, w in enumerate(words)
+            if w.lower() not in _STOP
+            and len(w) > 1
+            and (
+                (at > 0 and w[0].isupper())
+                or sum(c.isupper() for c in w) > 1
+                or (any(c.isdigit() for c in w) and any(c.isalpha() for c in w))
+            )
+        ]
+        return self._stemmer.stemWords([w.lower() for w in found])
+
 
 @dataclass(frozen=True, slots=True)
 class LexicalQuery:
@@ -74,6 +94,9 @@ class LexicalQuery:
     # idf); and the weight of every adjacent pair, pairs with a term the library lacks included.
     pairs: tuple[tuple[int, int, float], ...] = ()
     pair_weight: float = 0.0
+    # The question's names ("Russia", "NATO", "HBoV1"): (term id, or -1 when the library lacks
+    # the term, and its idf). A name is what a question is about; see ``Retriever``.
+    names: tuple[tuple[int, float], ...] = ()
 
 
 class LexicalIndex:
@@ -141,13 +164,36 @@ class LexicalIndex:
             for a, b, weight in adjacent
             if a in self._vocab and b in self._vocab
         )
+        names = tuple(
+            (self._known(name), idf[name])
+            for name in dict.fromkeys(self._analyzer.names(text))
+            if name in idf
+        )
         return LexicalQuery(
             np.array(ids, dtype=np.int64),
             np.array(weights),
             sum(idf.values()),
             pairs,
             sum(weight for _, _, weight in adjacent),
+            names,
         )
+
+    def _known(self, term: str) -> int:
+        """The id of ``term``, or of the longest indexed term it extends by at most three
+        letters: "Azerbaijani" is found where the library says "Azerbaijan", "Russian" where it
+        says "Russia" (the stemmer leaves names alone). -1 when neither is indexed."""
+        for end in range(len(term), max(3, len(term) - 3) - 1, -1):
+            if (term_id := self._vocab.get(term[:end])) is not None:
+                return term_id
+        return -1
+
+    def occurs_in(self, term_id: int, first: int, last: int) -> bool:
+        """Whether a passage with an id in ``[first, last]`` contains the term."""
+        if term_id < 0:
+            return False
+        postings = self._indices[self._indptr[term_id] : self._indptr[term_id + 1]]
+        at = int(np.searchsorted(postings, first))
+        return at < len(postings) and int(postings[at]) <= last
 
     def positions(self, text: str) -> dict[int, list[int]]:
         """Where each indexed term of ``text`` stands among its terms (stop words out)."""

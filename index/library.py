@@ -83,12 +83,12 @@ class Library:
         ranked = self._scored(question, 1 + retrieval.alternatives)
         if not ranked:
             return Answer(question, answered=False, best=None)
-        (best, _), rest = ranked[0], ranked[1:]
+        (best, _, _), rest = ranked[0], ranked[1:]
         answered = best.score >= retrieval.threshold
         alternatives = tuple(
             hit
-            for hit, relevance in rest
-            if answered and presence(relevance, retrieval) >= retrieval.threshold
+            for hit, relevance, subject in rest
+            if answered and presence(relevance, retrieval) * subject >= retrieval.threshold
         )
         return Answer(question, answered, best, alternatives)
 
@@ -97,10 +97,11 @@ class Library:
         return self._rank(clean_question(question, self.config.retrieval.max_question_chars), k)
 
     def _rank(self, question: str, k: int) -> list[Hit]:
-        return [hit for hit, _ in self._scored(question, k)]
+        return [hit for hit, _, _ in self._scored(question, k)]
 
-    def _scored(self, question: str, k: int) -> list[tuple[Hit, float]]:
-        """Hits with the relevance that ranked them (the confidence is in ``Hit.score``)."""
+    def _scored(self, question: str, k: int) -> list[tuple[Hit, float, float]]:
+        """Hits with the relevance that ranked them and the share of the question's names that
+        their article holds (the confidence, which counts both, is in ``Hit.score``)."""
         snapshot = self._snapshot  # one version for the whole search, whatever refresh does
         query = self.embedder.encode_query(question)
         scored = snapshot.retriever.search(question, query, k)
@@ -109,7 +110,11 @@ class Library:
         passages = snapshot.store.passages([s.passage_id for s in scored])
         articles = {a.id: a for a in snapshot.store.articles(p.article_id for p in passages)}
         return [
-            (Hit(p, articles[p.article_id], s.score, p.sentences[s.sentence]), s.relevance)
+            (
+                Hit(p, articles[p.article_id], s.score, p.sentences[s.sentence]),
+                s.relevance,
+                s.subject,
+            )
             for s, p in zip(scored, passages, strict=True)
         ]
 

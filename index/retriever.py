@@ -70,6 +70,7 @@ class Scored:
     score: float  # confidence in [0, 1] (see ``confidence``)
     sentence: int  # index into the passage's sentences of the best-answering one
     relevance: float = 0.0  # the fused relevance that ranks the candidates
+    subject: float = 1.0  # share of the question's names that its article holds (``_subject``)
 
 
 def confidence(relevance: float, margin: float, config: RetrievalConfig) -> float:
@@ -115,6 +116,7 @@ class Retriever:
         # immutable, so they are computed once per passage seen (bounded) and per article.
         self._sentence_terms: OrderedDict[int, _SentenceTerms] = OrderedDict()
         self._title_terms: dict[int, frozenset[int]] = {}
+        self._ranges: dict[int, tuple[int, int]] = {}  # article id → its passage ids
         self._cache_lock = threading.Lock()  # searches run in several threads (the bot's)
 
     def search(self, question: str, query: np.ndarray, k: int) -> list[Scored]:
@@ -183,13 +185,47 @@ class Retriever:
             # The margin of the best is over the runner-up; any other passage is below the
             # best, so its "margin" is negative: its confidence says it is the lesser choice.
             margin = top - runner_up if rank == 0 else relevance[i] - top
-            score = confidence(float(relevance[i]), float(margin), self._config)
+            subject = self._subject(lexical_query, passages[i].article_id)
+            score = confidence(float(relevance[i]), float(margin), self._config) * subject
             results.append(
                 Scored(
-                    int(ids[i]), float(np.clip(score, 0.0, 1.0)), int(marks[i]), float(relevance[i])
+                    int(ids[i]),
+                    float(np.clip(score, 0.0, 1.0)),
+                    int(marks[i]),
+                    float(relevance[i]),
+                    subject,
                 )
             )
         return results
+
+    def _subject(self, query: LexicalQuery, article_id: int) -> float:
+        """The share of the question's names (idf-weighted) found in the article, title included.
+
+        A question is about its names: "who does Russia have a defense pact with?" is not
+        answered by a passage on another country's defence pact, however well the rest
+        matches, and no passage scores can tell, since they reward the words that do match.
+        A name the article lacks therefore scales the confidence down by its weight.
+        """
+        total = sum(weight for _, weight in query.names)
+        if total <= 0:
+            return 1.0
+        title = self._title_terms.get(article_id, frozenset())
+        first, last = self._article_range(article_id)
+        found = sum(
+            weight
+            for term_id, weight in query.names
+            if term_id in title or self._lexical.occurs_in(term_id, first, last)
+        )
+        return found / total
+
+    def _article_range(self, article_id: int) -> tuple[int, int]:
+        with self._cache_lock:
+            cached = self._ranges.get(article_id)
+        if cached is None:
+            cached = self._store.passage_range(article_id)
+            with self._cache_lock:
+                self._ranges[article_id] = cached
+        return cached
 
     def _sentence_cosines(self, ids: np.ndarray, query: np.ndarray) -> list[np.ndarray]:
         """For each passage, the cosine of the question with each of its sentences."""

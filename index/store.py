@@ -177,6 +177,15 @@ class Store:
         )
         return [_passage(row) for row in reversed(earlier)], [_passage(row) for row in later]
 
+    def passage_range(self, article_id: int) -> tuple[int, int]:
+        """The first and last passage id of an article (an article's passages are numbered
+        together, in order: ``writer._number``)."""
+        rows = self._query(
+            "SELECT min(id), max(id) FROM passages WHERE article_id = ?", (article_id,)
+        )
+        first, last = rows[0] if rows else (None, None)
+        return (first, last) if first is not None else (0, -1)
+
     def iter_rows(self) -> Iterator[tuple[Article, list[PassageRow]]]:
         """Every article with its passages, for writing the next version from this one."""
         passages = self._query(
