@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests_paths import KARABAKH
+from tests_paths import KARABAKH, shared
 
 from index import Embedder, EngineConfig
 
@@ -22,11 +22,9 @@ def config(tmp_path: Path) -> EngineConfig:
     return EngineConfig(index_dir=tmp_path / "index", cache_dir=tmp_path / "cache")
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def karabakh() -> Path:
-    if not KARABAKH.is_file():
-        pytest.skip(f"the reference article {KARABAKH} is not here (../shared beside the repo)")
-    return KARABAKH
+    return shared(KARABAKH, "the reference article")
 
 
 def _write_markdown(

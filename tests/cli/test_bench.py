@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from tests_paths import SQUAD
+from tests_paths import SQUAD, shared
 
 from cli.main import main
 
@@ -13,10 +13,9 @@ pytestmark = pytest.mark.slow
 
 
 def test_bench_json_has_every_figure(tmp_path, monkeypatch, capsys):
-    if not SQUAD.is_file():
-        pytest.skip(f"the SQuAD development set {SQUAD} is not here (../shared beside the repo)")
+    squad = shared(SQUAD, "the SQuAD development set")
     monkeypatch.setenv("CITEBOT_CACHE_DIR", str(tmp_path / "cache"))
-    args = ["bench", "--json", "--squad", str(SQUAD), "--sizes", "20,300", "--queries", "8"]
+    args = ["bench", "--json", "--squad", str(squad), "--sizes", "20,300", "--queries", "8"]
 
     assert main([*args, "--real-passages", "40"]) == 0
 

@@ -21,14 +21,10 @@ def sample_library(tmp_path_factory, embedder):
 
 
 @pytest.fixture(scope="session")
-def karabakh_library(tmp_path_factory, embedder):
-    from tests_paths import KARABAKH
-
-    if not KARABAKH.is_file():
-        pytest.skip(f"the reference article {KARABAKH} is not here (../shared beside the repo)")
+def karabakh_library(tmp_path_factory, embedder, karabakh):
     root = tmp_path_factory.mktemp("karabakh")
     config = EngineConfig(index_dir=root / "index", cache_dir=root / "cache")
-    build([KARABAKH.parent], config, embedder=embedder)
+    build([karabakh.parent], config, embedder=embedder)
     return open_library(config, embedder=embedder)
 
 
