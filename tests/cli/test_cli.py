@@ -15,9 +15,7 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def articles(tmp_path, write_markdown, monkeypatch):
-    monkeypatch.setenv("CITEBOT_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.chdir(tmp_path)  # no stray .env from the repo
+def articles(tmp_path, write_markdown, cli_env):
     folder = tmp_path / "articles"
     write_markdown(
         folder, "tram.md", "A tram for the harbour",
@@ -78,12 +76,13 @@ def test_info_shows_counts_and_model(index_dir, capsys):
     assert "passages" in out
 
 
-def test_errors_are_one_line_with_status_2(tmp_path, capsys):
-    code = main(["ask", "anything", "--index-dir", str(tmp_path / "nowhere")])
+def test_errors_are_one_line_with_status_2(cli_env, capsys):
+    code = main(["ask", "anything", "--index-dir", str(cli_env / "nowhere")])
 
     err = capsys.readouterr().err
     assert code == 2
     assert err.startswith("error:")
+    assert err.count("\n") == 1 and err.endswith("\n"), err
     assert "citebot index build" in err
     assert "Traceback" not in err
 
