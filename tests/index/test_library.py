@@ -114,3 +114,40 @@ def test_json_answer_has_the_documented_shape(sample_library):
     assert set(data["passage"]) == {"text", "sentence", "paragraph", "score"}
     assert set(data["article"]) == {"title", "author", "date", "source", "url", "path"}
     json.dumps(data)
+
+
+def _pruning_questions(library) -> list[str]:
+    """The sample questions, and a sentence of every passage asked back: many rankings."""
+    passages = library.snapshot.store.passages(range(library.snapshot.manifest.passages))
+    sentences = [p.sentences[0].of(p.text) for p in passages if p.sentences]
+    return [case["question"] for case in QUESTIONS] + sentences
+
+
+@pytest.mark.parametrize("k", [1, 5])
+def test_pruned_ranking_equals_scoring_every_candidate(sample_library, monkeypatch, k):
+    """The retriever stops scoring candidates once the k best beat every remaining upper
+    bound; what it returns must be exactly what scoring every candidate returns."""
+    retriever = sample_library.snapshot.retriever
+    scored = []
+    terms_of = retriever._terms_of  # called once for each candidate that is scored
+
+    def counted(passage):
+        scored.append(passage.id)
+        return terms_of(passage)
+
+    monkeypatch.setattr(retriever, "_terms_of", counted)
+    everything = sample_library.snapshot.manifest.passages + 1  # past every candidate
+    questions = _pruning_questions(sample_library)
+    pruned = 0
+    for question in questions:
+        query = sample_library.embedder.encode_query(question)
+        scored.clear()
+        top = retriever.search(question, query, k)
+        scored_for_top = len(scored)
+        scored.clear()
+        full = retriever.search(question, query, everything)
+
+        assert top == full[:k], question
+        pruned += scored_for_top < len(scored)
+    # Not a vacuous comparison: the bound did cut scoring short for most questions.
+    assert pruned >= len(questions) / 2, (pruned, len(questions))
