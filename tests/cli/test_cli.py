@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -72,8 +73,10 @@ def test_info_shows_counts_and_model(index_dir, capsys):
     assert main(["index", "info", "--index-dir", str(index_dir)]) == 0
 
     out = capsys.readouterr().out
-    assert "all-MiniLM-L6-v2" in out
-    assert "passages" in out
+    assert "all-MiniLM-L6-v2 (384 dimensions)" in out
+    assert re.search(r"^ *articles +1 *$", out, re.MULTILINE), out
+    assert re.search(r"^ *passages +2 *$", out, re.MULTILINE), out
+    assert re.search(r"^ *dense index +flat *$", out, re.MULTILINE), out
 
 
 def test_errors_are_one_line_with_status_2(cli_env, capsys):

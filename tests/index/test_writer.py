@@ -120,9 +120,11 @@ def test_bad_files_are_reported_and_skipped_while_the_rest_is_indexed(
     report = build([library_dir], config, embedder=embedder)
 
     assert report.articles == 2
-    skipped = {item.path.rsplit("/", 1)[-1] for item in report.skipped}
-    assert skipped == {"empty.txt", "binary.txt", "broken.md"}
-    assert all(item.reason for item in report.skipped)
+    reasons = {item.path.rsplit("/", 1)[-1]: item.reason for item in report.skipped}
+    assert set(reasons) == {"empty.txt", "binary.txt", "broken.md"}
+    assert "no article text" in reasons["empty.txt"]
+    assert "binary" in reasons["binary.txt"]
+    assert "YAML" in reasons["broken.md"]
 
 
 @pytest.mark.slow
