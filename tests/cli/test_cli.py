@@ -16,16 +16,9 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def articles(tmp_path, write_markdown, cli_env):
-    folder = tmp_path / "articles"
-    write_markdown(
-        folder, "tram.md", "A tram for the harbour",
-        ["The council approved a tram line to the harbour with fourteen stops.",
-         "Trams will run every six minutes at peak hours."],
-        author="Ana Ruiz", date="2026-03-02", url="https://example.org/tram",
-    )  # fmt: skip
-    (folder / "broken.bin.txt").write_bytes(b"\x00\xff" * 40)
-    return folder
+def articles(tram_articles):
+    (tram_articles / "broken.bin.txt").write_bytes(b"\x00\xff" * 40)
+    return tram_articles
 
 
 @pytest.fixture

@@ -61,15 +61,9 @@ def test_start_with_an_index_chats_without_rebuilding(cli_env, typed, capsys, wr
 
 
 @pytest.fixture
-def tram_index(cli_env, write_markdown, capsys):
-    folder = cli_env / "articles"
-    write_markdown(
-        folder, "tram.md", "A tram for the harbour",
-        ["The council approved a tram line to the harbour with fourteen stops.",
-         "Trams will run every six minutes at peak hours."],
-    )  # fmt: skip
+def tram_index(tram_articles, cli_env, capsys):
     index_dir = cli_env / "index"
-    assert main(["index", "build", str(folder), "--index-dir", str(index_dir)]) == 0
+    assert main(["index", "build", str(tram_articles), "--index-dir", str(index_dir)]) == 0
     capsys.readouterr()
     return index_dir
 
