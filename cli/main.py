@@ -52,7 +52,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         )
         return args.handler(args, config, console)
     except CitebotError as error:
-        Console(stderr=True, highlight=False).print(f"[red]error:[/] {error}", markup=True)
+        # One error, one line, whatever the width: the last line of a log is the whole message.
+        Console(stderr=True, highlight=False, soft_wrap=True).print(render.error_line(error))
         return 2
     except KeyboardInterrupt:
         return 130
@@ -230,7 +231,7 @@ def _chat(_args: argparse.Namespace, config: EngineConfig, console: Console) -> 
         try:
             render.print_answer(console, library.search(question))
         except QuestionError as error:
-            console.print(str(error), style="yellow")
+            console.print(render.plain(str(error), "yellow"), soft_wrap=True)
     return 0
 
 
@@ -282,7 +283,9 @@ def _run(_args: argparse.Namespace, config: EngineConfig, _console: Console) -> 
 
 def _start(args: argparse.Namespace, config: EngineConfig, console: Console) -> int:
     if not (config.index_dir / "current").exists():
-        console.print(f"No index yet: building the sample library from {args.library}/ …")
+        console.print(
+            render.plain(f"No index yet: building the sample library from {args.library}/ …")
+        )
         _build(argparse.Namespace(sources=[args.library]), config, console)
     if environment().get("DISCORD_TOKEN"):
         return _run(args, config, console)

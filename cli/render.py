@@ -1,4 +1,11 @@
-"""How answers, reports and index facts look in a terminal (rich), and as JSON for scripts."""
+"""How answers, reports and index facts look in a terminal (rich), and as JSON for scripts.
+
+Text that comes from article files or from users (titles, authors, file names, keys, reasons
+that quote them) is never rich markup: a file named ``[/red].md`` or a title holding
+``[link=file:///…]`` must print as written, not crash the report or forge a link. Such text
+goes into a ``Text`` (``plain``), which rich prints as it is; only our own constant
+strings carry markup.
+"""
 
 from __future__ import annotations
 
@@ -29,6 +36,16 @@ def attribution(hit: Hit) -> str:
     return f"{line}\n{article.url}" if article.url else line
 
 
+def plain(text: str, style: str = "") -> Text:
+    """Untrusted text as rich shows it: verbatim, no markup, no ``:emoji:`` codes."""
+    return Text(text, style=style)
+
+
+def error_line(error: Exception) -> Text:
+    """``error: …`` for a user error; the message often quotes a path or a key, so it is plain."""
+    return Text.assemble(("error:", "red"), " ", str(error))
+
+
 def quote(hit: Hit) -> Text:
     """The passage with its answering sentence highlighted; a Text, so article text is no markup."""
     text = hit.passage.text
@@ -51,8 +68,8 @@ def print_answer(console: Console, answer: Answer) -> None:
     if answer.alternatives:
         console.print(Text("Other sources:", style="bold"))
         for hit in answer.alternatives:
-            console.print(Text("  • ") + Text(snippet(hit.sentence_text), style="italic"))
-            console.print(Text(f"    {attribution(hit).splitlines()[0]}", style="dim"))
+            console.print(Text("  • ") + plain(snippet(hit.sentence_text), "italic"))
+            console.print(plain(f"    {attribution(hit).splitlines()[0]}", "dim"))
 
 
 def snippet(text: str, limit: int = 100) -> str:
@@ -64,7 +81,7 @@ def snippet(text: str, limit: int = 100) -> str:
 
 def _hit_panel(hit: Hit, label: str, style: str) -> Panel:
     return Panel(
-        Group(quote(hit), Text(""), Text(attribution(hit), style="italic")),
+        Group(quote(hit), Text(""), plain(attribution(hit), "italic")),
         title=f"{label} · confidence {hit.score:.2f}",
         title_align="left",
         border_style=style,
@@ -89,7 +106,7 @@ def print_report(console: Console, report: BuildReport) -> None:
         table.add_column("file", overflow="fold")
         table.add_column("why", overflow="fold")
         for item in report.skipped:
-            table.add_row(item.path, item.reason)
+            table.add_row(plain(item.path), plain(item.reason))
         console.print(table)
 
 
@@ -105,7 +122,7 @@ def print_info(console: Console, info: IndexInfo) -> None:
         ("built", info.built_at),
         ("format", str(info.format_version)),
     ):
-        table.add_row(Text(name, style="bold"), Text(value))
+        table.add_row(Text(name, style="bold"), plain(value))
     console.print(table)
 
 
@@ -114,7 +131,13 @@ def print_articles(console: Console, articles: Sequence[Article]) -> None:
     for column in ("key", "title", "author", "date", "passages"):
         table.add_column(column, overflow="fold")
     for a in articles:
-        table.add_row(a.key, a.title, a.author or "", a.date or "", str(a.passage_count))
+        table.add_row(
+            plain(a.key),
+            plain(a.title),
+            plain(a.author or ""),
+            plain(a.date or ""),
+            str(a.passage_count),
+        )
     console.print(table)
 
 

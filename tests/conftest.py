@@ -5,16 +5,34 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tests_paths import KARABAKH
+from tests_paths import KARABAKH, shared
 
 from index import Embedder, EngineConfig
 
 
 @pytest.fixture(scope="session")
-def embedder(tmp_path_factory: pytest.TempPathFactory) -> Embedder:
+def model_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One cache directory for the session: the ONNX export is made once, not per test."""
+    return tmp_path_factory.mktemp("model-cache")
+
+
+@pytest.fixture(scope="session")
+def embedder(model_cache: Path) -> Embedder:
     """The real offline model; loading it is the slow part, so every test shares one."""
-    cache = tmp_path_factory.mktemp("model-cache")
-    return Embedder(EngineConfig(cache_dir=cache))
+    return Embedder(EngineConfig(cache_dir=model_cache))
+
+
+@pytest.fixture
+def cli_env(tmp_path: Path, model_cache: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A clean place to run ``cli.main.main`` in: the session's model cache, a working folder
+    with no stray ``.env``, no Discord token, and a wide console so that rich does not fold
+    the text a test looks for. Returns the working folder."""
+    monkeypatch.setenv("CITEBOT_CACHE_DIR", str(model_cache))
+    monkeypatch.setenv("COLUMNS", "400")
+    monkeypatch.delenv("DISCORD_TOKEN", raising=False)
+    monkeypatch.delenv("CITEBOT_INDEX_DIR", raising=False)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
 
 
 @pytest.fixture
@@ -22,11 +40,9 @@ def config(tmp_path: Path) -> EngineConfig:
     return EngineConfig(index_dir=tmp_path / "index", cache_dir=tmp_path / "cache")
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def karabakh() -> Path:
-    if not KARABAKH.is_file():
-        pytest.skip(f"the reference article {KARABAKH} is not here (../shared beside the repo)")
-    return KARABAKH
+    return shared(KARABAKH, "the reference article")
 
 
 def _write_markdown(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -15,18 +16,9 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def articles(tmp_path, write_markdown, monkeypatch):
-    monkeypatch.setenv("CITEBOT_CACHE_DIR", str(tmp_path / "cache"))
-    monkeypatch.chdir(tmp_path)  # no stray .env from the repo
-    folder = tmp_path / "articles"
-    write_markdown(
-        folder, "tram.md", "A tram for the harbour",
-        ["The council approved a tram line to the harbour with fourteen stops.",
-         "Trams will run every six minutes at peak hours."],
-        author="Ana Ruiz", date="2026-03-02", url="https://example.org/tram",
-    )  # fmt: skip
-    (folder / "broken.bin.txt").write_bytes(b"\x00\xff" * 40)
-    return folder
+def articles(tram_articles):
+    (tram_articles / "broken.bin.txt").write_bytes(b"\x00\xff" * 40)
+    return tram_articles
 
 
 @pytest.fixture
@@ -74,16 +66,19 @@ def test_info_shows_counts_and_model(index_dir, capsys):
     assert main(["index", "info", "--index-dir", str(index_dir)]) == 0
 
     out = capsys.readouterr().out
-    assert "all-MiniLM-L6-v2" in out
-    assert "passages" in out
+    assert "all-MiniLM-L6-v2 (384 dimensions)" in out
+    assert re.search(r"^ *articles +1 *$", out, re.MULTILINE), out
+    assert re.search(r"^ *passages +2 *$", out, re.MULTILINE), out
+    assert re.search(r"^ *dense index +flat *$", out, re.MULTILINE), out
 
 
-def test_errors_are_one_line_with_status_2(tmp_path, capsys):
-    code = main(["ask", "anything", "--index-dir", str(tmp_path / "nowhere")])
+def test_errors_are_one_line_with_status_2(cli_env, capsys):
+    code = main(["ask", "anything", "--index-dir", str(cli_env / "nowhere")])
 
     err = capsys.readouterr().err
     assert code == 2
     assert err.startswith("error:")
+    assert err.count("\n") == 1 and err.endswith("\n"), err
     assert "citebot index build" in err
     assert "Traceback" not in err
 

@@ -21,14 +21,10 @@ def sample_library(tmp_path_factory, embedder):
 
 
 @pytest.fixture(scope="session")
-def karabakh_library(tmp_path_factory, embedder):
-    from tests_paths import KARABAKH
-
-    if not KARABAKH.is_file():
-        pytest.skip(f"the reference article {KARABAKH} is not here (../shared beside the repo)")
+def karabakh_library(tmp_path_factory, embedder, karabakh):
     root = tmp_path_factory.mktemp("karabakh")
     config = EngineConfig(index_dir=root / "index", cache_dir=root / "cache")
-    build([KARABAKH.parent], config, embedder=embedder)
+    build([karabakh.parent], config, embedder=embedder)
     return open_library(config, embedder=embedder)
 
 
@@ -88,6 +84,7 @@ def test_a_question_the_library_cannot_answer_is_declined(sample_library):
 def test_answers_carry_alternatives_from_other_passages(sample_library):
     answer = sample_library.search(QUESTIONS[0]["question"])
 
+    assert answer.alternatives  # or the checks below hold for any answer
     ids = [h.passage.id for h in (answer.best, *answer.alternatives)]
     assert len(ids) == len(set(ids))
     scores = [h.score for h in (answer.best, *answer.alternatives)]
@@ -102,13 +99,19 @@ def test_questions_that_cannot_be_asked_get_a_clear_refusal(sample_library, ques
 
 
 def test_context_returns_the_neighbouring_passages(sample_library):
-    answer = sample_library.search(QUESTIONS[0]["question"])
-    before, after = sample_library.context(answer.best.passage)
+    snapshot = sample_library.snapshot
+    everything = snapshot.store.passages(range(snapshot.manifest.passages))
+    passages = next(  # three passages in a row of one article, the middle one asked about
+        everything[i : i + 3]
+        for i in range(len(everything) - 2)
+        if everything[i].article_id == everything[i + 2].article_id
+    )
 
-    for passage in (*before, *after):
-        assert passage.article_id == answer.best.passage.article_id
-    assert all(p.id < answer.best.passage.id for p in before)
-    assert all(p.id > answer.best.passage.id for p in after)
+    before, after = sample_library.context(passages[1])
+
+    assert [p.id for p in before] == [passages[0].id]
+    assert [p.id for p in after] == [passages[2].id]
+    assert sample_library.context(passages[0], before=2, after=1)[0] == []
 
 
 def test_json_answer_has_the_documented_shape(sample_library):
@@ -118,3 +121,40 @@ def test_json_answer_has_the_documented_shape(sample_library):
     assert set(data["passage"]) == {"text", "sentence", "paragraph", "score"}
     assert set(data["article"]) == {"title", "author", "date", "source", "url", "path"}
     json.dumps(data)
+
+
+def _pruning_questions(library) -> list[str]:
+    """The sample questions, and a sentence of every passage asked back: many rankings."""
+    passages = library.snapshot.store.passages(range(library.snapshot.manifest.passages))
+    sentences = [p.sentences[0].of(p.text) for p in passages if p.sentences]
+    return [case["question"] for case in QUESTIONS] + sentences
+
+
+@pytest.mark.parametrize("k", [1, 5])
+def test_pruned_ranking_equals_scoring_every_candidate(sample_library, monkeypatch, k):
+    """The retriever stops scoring candidates once the k best beat every remaining upper
+    bound; what it returns must be exactly what scoring every candidate returns."""
+    retriever = sample_library.snapshot.retriever
+    scored = []
+    terms_of = retriever._terms_of  # called once for each candidate that is scored
+
+    def counted(passage):
+        scored.append(passage.id)
+        return terms_of(passage)
+
+    monkeypatch.setattr(retriever, "_terms_of", counted)
+    everything = sample_library.snapshot.manifest.passages + 1  # past every candidate
+    questions = _pruning_questions(sample_library)
+    pruned = 0
+    for question in questions:
+        query = sample_library.embedder.encode_query(question)
+        scored.clear()
+        top = retriever.search(question, query, k)
+        scored_for_top = len(scored)
+        scored.clear()
+        full = retriever.search(question, query, everything)
+
+        assert top == full[:k], question
+        pruned += scored_for_top < len(scored)
+    # Not a vacuous comparison: the bound did cut scoring short for most questions.
+    assert pruned >= len(questions) / 2, (pruned, len(questions))

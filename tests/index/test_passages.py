@@ -9,6 +9,7 @@ from itertools import pairwise
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from index import ArticleError
 from index.articles.fields import Source, assemble
 from index.passages import split_passages
 from index.sentences import split_sentences
@@ -119,7 +120,9 @@ def test_sentences_cover_the_text_once_with_exact_offsets(text):
 def test_passages_cover_the_article_once_in_order(paragraphs, max_tokens, min_chars):
     try:
         parsed = article(*paragraphs)
-    except Exception:  # nothing but white space: the reader reports it, nothing to split
+    except ArticleError as error:  # nothing but white space: the reader reports it
+        assert "no article text" in str(error)
+        assert not "".join(paragraphs).strip(), paragraphs
         return
 
     drafts = split_passages(parsed, words, max_tokens=max_tokens, min_chars=min_chars)

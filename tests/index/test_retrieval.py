@@ -6,10 +6,11 @@ does) so that the tests exercise the real model, the real fusion and the real th
 
 from __future__ import annotations
 
-import json
+from itertools import pairwise
 from pathlib import Path
 
 import pytest
+from squad_sets import ARTICLES, IN_LIBRARY, OUT_OF_LIBRARY, write_out_of_library, write_squad
 
 from index import EngineConfig, open_library
 from index.evaluation import evaluate, load_squad
@@ -19,69 +20,11 @@ from index.writer import build_entries
 
 pytestmark = pytest.mark.slow
 
-ARTICLES = {
-    "Honey bee": [
-        "The honey bee lives in large colonies. A colony has a single queen, thousands of "
-        "female workers and, in summer, a few hundred male drones. Workers gather nectar and "
-        "pollen from flowers within a few kilometres of the hive.",
-        "Bees communicate the location of food with the waggle dance. The angle of the dance "
-        "relative to vertical gives the direction of the food relative to the sun. The "
-        "duration of the waggle run tells the distance to the flowers.",
-    ],
-    "Mount Etna": [
-        "Mount Etna is an active stratovolcano on the east coast of Sicily. It is the highest "
-        "active volcano in Europe outside the Caucasus. Its height is about 3,357 metres, "
-        "though it changes with every eruption.",
-        "Etna erupts frequently. A major eruption in 1669 destroyed part of the city of "
-        "Catania. The lava flows of that year reached the sea south of the city walls.",
-    ],
-    "Trans-Siberian Railway": [
-        "The Trans-Siberian Railway connects Moscow with Vladivostok on the Pacific coast. "
-        "It was built between 1891 and 1916 on the orders of Tsar Alexander III. The main "
-        "line is 9,289 kilometres long.",
-        "A journey over the whole line takes about seven days. The route crosses eight time "
-        "zones and passes along the southern shore of Lake Baikal.",
-    ],
-}
-
-IN_LIBRARY = [
-    ("How many queens does a bee colony have?", "a single queen", "Honey bee"),
-    ("What tells bees the distance to the flowers?", "duration of the waggle run", "Honey bee"),
-    ("Which city did the 1669 eruption destroy?", "Catania", "Mount Etna"),
-    ("What is the height of Etna?", "3,357 metres", "Mount Etna"),
-    ("On whose orders was the railway to Vladivostok built?", "Alexander III", "Trans"),
-    ("How long does the journey on the Trans-Siberian take?", "seven days", "Trans"),
-]
-
-OUT_OF_LIBRARY = [
-    "Which team won the 1998 FIFA World Cup final?",
-    "What is the boiling point of nitrogen in kelvin?",
-    "Who wrote the novel Pride and Prejudice?",
-    "What programming language did Guido van Rossum create?",
-]
-
-
-def _squad(path: Path, articles: dict[str, list[str]], questions: list[tuple[str, str]]) -> Path:
-    """A SQuAD v1.1 file: ``questions`` are (question, answer) pairs placed by their answer."""
-    data = []
-    for title, paragraphs in articles.items():
-        items = []
-        for text in paragraphs:
-            qas = [
-                {"id": q, "question": q, "answers": [{"text": a, "answer_start": text.find(a)}]}
-                for q, a in questions
-                if a in text
-            ]
-            items.append({"context": text, "qas": qas})
-        data.append({"title": title, "paragraphs": items})
-    path.write_text(json.dumps({"data": data}), encoding="utf-8")
-    return path
-
 
 @pytest.fixture(scope="module")
 def squad_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("retrieval")
-    return _squad(root / "small.json", ARTICLES, [(q, a) for q, a, _ in IN_LIBRARY])
+    return write_squad(root / "small.json", ARTICLES, [(q, a) for q, a, _ in IN_LIBRARY])
 
 
 @pytest.fixture(scope="module")
@@ -120,7 +63,7 @@ def test_the_marked_sentence_is_not_simply_the_first(library):
 
 def test_evaluation_bands_rise_with_confidence(tmp_path, embedder, squad_file):
     config = EngineConfig(cache_dir=tmp_path / "cache")
-    unanswerable = [q for q in _out_of_library_questions(tmp_path)]
+    unanswerable = load_squad(write_out_of_library(tmp_path / "other.json")).questions
 
     result = evaluate(load_squad(squad_file), config, embedder=embedder, unanswerable=unanswerable)
 
@@ -131,13 +74,10 @@ def test_evaluation_bands_rise_with_confidence(tmp_path, embedder, squad_file):
         OUT_OF_LIBRARY
     )
     rates = [b.right for b in result.bands]
-    assert rates == sorted(rates)  # on a set this clear-cut: wrong at the bottom, right on top
-
-
-def _out_of_library_questions(tmp_path: Path):
-    other = {"Elsewhere": ["An unrelated paragraph that holds the answers " + "x" * 20 + "."]}
-    path = _squad(tmp_path / "other.json", other, [(q, "unrelated") for q in OUT_OF_LIBRARY])
-    return load_squad(path).questions
+    # On a set this clear-cut: every quote wrong at the bottom, every one right on top, and
+    # never less right higher up (a constant rate, or a single band, must fail).
+    assert rates[0] == 0.0 and rates[-1] == 1.0, result.bands
+    assert rates == sorted(rates), result.bands
 
 
 def test_confidence_grows_with_relevance_and_margin():
@@ -146,8 +86,9 @@ def test_confidence_grows_with_relevance_and_margin():
     by_relevance = [confidence(r, 0.1, config) for r in relevances]
     by_margin = [confidence(0.6, m, config) for m in (-0.1, 0.0, 0.05, 0.1, 0.3)]
 
-    assert by_relevance == sorted(by_relevance)
-    assert by_margin == sorted(by_margin)
+    # Strictly: a constant (or a function that saturates in the range that matters) must fail.
+    assert all(a < b for a, b in pairwise(by_relevance)), by_relevance
+    assert all(a < b for a, b in pairwise(by_margin)), by_margin
     assert confidence(0.9, 0.0, config) <= 0.5  # a tie between two passages is a coin toss
     assert presence(config.presence_center, config) == pytest.approx(0.5)
     assert all(0.0 <= c <= 1.0 for c in by_relevance + by_margin)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from index import CitebotError, add, build, open_library, remove
+from index.writer import TITLE_TOKENS, embedding_text
 
 TRAM = [
     "The city council approved a new tram line that will link the harbour district to the "
@@ -119,9 +120,11 @@ def test_bad_files_are_reported_and_skipped_while_the_rest_is_indexed(
     report = build([library_dir], config, embedder=embedder)
 
     assert report.articles == 2
-    skipped = {item.path.rsplit("/", 1)[-1] for item in report.skipped}
-    assert skipped == {"empty.txt", "binary.txt", "broken.md"}
-    assert all(item.reason for item in report.skipped)
+    reasons = {item.path.rsplit("/", 1)[-1]: item.reason for item in report.skipped}
+    assert set(reasons) == {"empty.txt", "binary.txt", "broken.md"}
+    assert "no article text" in reasons["empty.txt"]
+    assert "binary" in reasons["binary.txt"]
+    assert "YAML" in reasons["broken.md"]
 
 
 @pytest.mark.slow
@@ -136,13 +139,17 @@ def test_exact_duplicate_paragraphs_are_indexed_once(tmp_path, config, embedder,
     assert report.passages == 3
 
 
+# A title that takes most of the room the writer keeps for it in the model's window.
+LONG_TITLE = "The harbour tram line, its fourteen stops and the council's long debate about them"
+
+
 @pytest.mark.slow
 def test_long_paragraph_is_split_without_losing_text(tmp_path, config, embedder, write_markdown):
     sentences = [
         f"Sentence number {i} talks about the harbour tram and its stops." for i in range(60)
     ]
     paragraph = " ".join(sentences)
-    write_markdown(tmp_path / "long", "long.md", "A long one", [paragraph])
+    write_markdown(tmp_path / "long", "long.md", LONG_TITLE, [paragraph])
 
     report = build([tmp_path / "long"], config, embedder=embedder)
 
@@ -151,4 +158,8 @@ def test_long_paragraph_is_split_without_losing_text(tmp_path, config, embedder,
     assert len(passages) > 1
     assert {p.paragraph for p in passages} == {1}
     assert " ".join(p.text for p in passages) == paragraph
-    assert max(embedder.count_tokens([p.text for p in passages])) <= embedder.max_tokens
+    # The model reads each passage after its title (embedding_text): that whole text, not the
+    # passage alone, must fit, or the end of the passage is cut off unseen.
+    assert 15 <= embedder.count_tokens([LONG_TITLE])[0] <= TITLE_TOKENS
+    read = embedder.count_tokens([embedding_text(LONG_TITLE, p.text) for p in passages])
+    assert max(read) <= embedder.max_tokens
