@@ -101,7 +101,9 @@ class CitebotBot(commands.Bot):
             return
         if isinstance(error, commands.UserInputError):
             await ctx.reply(
-                f"Ask like this: `{self.settings.prefix}ask who signed the treaty?`",
+                render.message_text(
+                    f"Ask like this: `{self.settings.prefix}ask who signed the treaty?`"
+                ),
                 mention_author=False,
                 allowed_mentions=render.NO_MENTIONS,
             )
