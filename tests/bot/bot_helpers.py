@@ -36,6 +36,12 @@ TREATY = [
     "Turkey backs Azerbaijan openly. Turkish drones have given Azerbaijani forces an edge in the "
     "mountains, according to military analysts.",
 ]
+# A second source on the defense pact, so that the question has "Other sources" to page to.
+ALLIES = [
+    "Russia is Armenia's main military ally. Under a mutual defense treaty, Russia keeps troops "
+    "at a base in Gyumri and has promised to defend Armenia against attack.",
+    "Armenia also buys most of its weapons from Russia at discounted prices.",
+]
 BREAD = [
     "A sourdough starter is a mix of flour and water that wild yeast and bacteria ferment. It "
     "must be fed every day to stay active.",
@@ -54,6 +60,12 @@ ARTICLES = [
         "paragraphs": TREATY,
     },
     {"title": "Baking sourdough", "author": "Ben Baker", "paragraphs": BREAD},
+    {
+        "title": "Armenia's allies",
+        "author": "Cal Analyst",
+        "date": "2021-03-01",
+        "paragraphs": ALLIES,
+    },
 ]
 
 

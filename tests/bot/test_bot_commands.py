@@ -163,11 +163,15 @@ async def test_other_sources_pages_and_show_context_adds_paragraphs(make_bot: An
     assert ANSWER_SENTENCE in shown.embed.description
     assert view.show_context.label == "Hide context"
 
-    if view.other_sources in view.children:
-        paged = (await click(view, view.other_sources, FakeInteraction(bot))).last
-        assert paged.kind == "edit"
-        assert "source 2 of" in paged.embed.footer.text
-        assert ANSWER_SENTENCE not in paged.embed.description
+    # The library has a second source on the pact: paging must be offered, and must page.
+    assert view.other_sources in view.children
+    paged = (await click(view, view.other_sources, FakeInteraction(bot))).last
+    assert paged.kind == "edit"
+    assert "source 2 of" in paged.embed.footer.text
+    assert paged.embed.title == "Armenia's allies"
+    assert ANSWER_SENTENCE not in paged.embed.description
+    assert [f.name for f in paged.embed.fields] == ["Source"]  # context belongs to the page shown
+    assert view.show_context.label == "Show context"
 
 
 async def test_only_the_asker_pages_an_answer_but_anyone_can_vote(
@@ -229,8 +233,9 @@ async def test_sources_lists_the_articles_for_the_asker(make_bot: Any) -> None:
     reply = (await invoke(bot, "sources", FakeInteraction(bot))).last
     assert reply.ephemeral
     assert reply.embed.description.splitlines() == [
-        "1. Baking sourdough — Ben Baker",
-        "2. [Why Russia stays out of the Karabakh war](https://example.com/karabakh) — "
+        "1. Armenia's allies — Cal Analyst · 2021-03-01",
+        "2. Baking sourdough — Ben Baker",
+        "3. [Why Russia stays out of the Karabakh war](https://example.com/karabakh) — "
         "Ann Reporter · 2020-10-07",
     ]
 
@@ -239,7 +244,7 @@ async def test_about_says_what_the_bot_knows(make_bot: Any) -> None:
     bot = await make_bot()
     reply = (await invoke(bot, "about", FakeInteraction(bot))).last
     fields = {f.name: f.value for f in reply.embed.fields}
-    assert fields["Articles"] == "2"
+    assert fields["Articles"] == "3"
     assert fields["Model"] == "all-MiniLM-L6-v2"
     assert reply.allowed_mentions == render.NO_MENTIONS
 
@@ -260,7 +265,7 @@ async def test_reload_by_an_owner_role(make_bot: Any) -> None:
     done = (await invoke(bot, "reload", FakeInteraction(bot, user=librarian))).last
     assert refused.content == "Only members with the librarian role can do that."
     assert done.ephemeral
-    assert done.content.startswith("The index has not changed: 2 articles")
+    assert done.content.startswith("The index has not changed: 3 articles")
 
 
 async def test_a_rebuild_while_running_is_picked_up(
