@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -172,6 +173,30 @@ async def test_other_sources_pages_and_show_context_adds_paragraphs(make_bot: An
     assert ANSWER_SENTENCE not in paged.embed.description
     assert [f.name for f in paged.embed.fields] == ["Source"]  # context belongs to the page shown
     assert view.show_context.label == "Show context"
+
+
+async def test_replies_are_rendered_off_the_event_loop(
+    make_bot: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Quoting is CPU work in proportion to what is shown; the loop carries the heartbeat."""
+    bot = await make_bot()
+    threads: list[threading.Thread] = []
+    for name in ("answer_embed", "sources_embed"):
+        real = getattr(render, name)
+
+        def recording(*args: Any, real: Any = real) -> discord.Embed:
+            threads.append(threading.current_thread())
+            return real(*args)
+
+        monkeypatch.setattr(render, name, recording)
+
+    view = (await invoke(bot, "ask", FakeInteraction(bot), question=QUESTION)).last.view
+    await click(view, view.other_sources, FakeInteraction(bot))
+    await click(view, view.show_context, FakeInteraction(bot))
+    await invoke(bot, "sources", FakeInteraction(bot))
+
+    assert len(threads) == 4
+    assert threading.current_thread() not in threads
 
 
 async def test_only_the_asker_pages_an_answer_but_anyone_can_vote(
