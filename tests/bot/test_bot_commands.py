@@ -127,6 +127,23 @@ async def test_only_allowed_channels_are_answered(make_bot: Any) -> None:
     assert allowed.embed is not None
 
 
+@pytest.mark.parametrize("allow_dms", [True, False])
+async def test_slash_commands_in_direct_messages_follow_the_dm_setting(
+    make_bot: Any, allow_dms: bool
+) -> None:
+    bot = await make_bot(allow_dms=allow_dms)
+    asked = await invoke(bot, "ask", FakeInteraction(bot, guild_id=None), question=QUESTION)
+    menu = await ask_menu(bot, FakeInteraction(bot, guild_id=None), MagicMessage(QUESTION))
+
+    for interaction in (asked, menu):
+        reply = interaction.last
+        assert (reply.embed is not None) is allow_dms
+        assert reply.content == (None if allow_dms else render.DMS_OFF)
+        assert reply.ephemeral is not allow_dms  # a refusal only the asker sees
+        # Refused before deferring: no "citebot is thinking…" left behind.
+        assert (interaction.sent[0].kind == "defer") is allow_dms
+
+
 async def test_a_slow_search_answers_taking_too_long(make_bot: Any) -> None:
     bot = await make_bot(search_timeout=0.001)
     reply = (await invoke(bot, "ask", FakeInteraction(bot), question=QUESTION)).last
