@@ -68,8 +68,8 @@ def _pieces(
     """Where the text is cut into pieces, a sentence each (with the space after it) and the
     bold span one piece of its own; which piece is the bold one (else 0); whether there is one.
 
-    Spans outside the text, empty or reversed are ignored and overlaps resolved by start, so
-    the pieces always cover the text exactly once.
+    Only where sentences start counts, and a start outside the text is ignored: spans that
+    overlap, run backwards or past the end still cut the text into pieces that cover it once.
     """
     cuts = {span.start for span in sentences if 0 < span.start < length}
     start, end = (max(bold.start, 0), min(bold.end, length)) if bold else (0, 0)

@@ -282,6 +282,48 @@ async def test_sources_lists_the_articles_for_the_asker(make_bot: Any) -> None:
     ]
 
 
+async def test_articles_with_malformed_links_are_answered_and_listed(
+    make_bot: Any, tmp_path: Path, embedder: Any
+) -> None:
+    """Links as HTML canonical tags carry them: urlparse raises on both. They once turned
+    every answer from the article, and the /sources page listing it, into the apology."""
+    hostile = [
+        {
+            "title": "Living under *Etna* <#123456789012345678>",
+            "url": "http://[::1",
+            "author": "@everyone",
+            "paragraphs": ["In 1928 lava from Mount Etna destroyed the town of Mascali."],
+        },
+        {
+            "title": "Tides of the Bay of Fundy",
+            "url": "https://example.com\uff1a443/fundy",
+            "paragraphs": ["The Bay of Fundy has the highest tides in the world."],
+        },
+    ]
+    config = EngineConfig(index_dir=tmp_path / "index", cache_dir=tmp_path / "cache")
+    build([write_articles(tmp_path / "hostile.jsonl", hostile)], config, embedder=embedder)
+    bot = await make_bot(engine=config)
+
+    etna, fundy = [
+        (await invoke(bot, "ask", FakeInteraction(bot, user=fake_member(i)), question=q)).last
+        for i, q in enumerate(
+            ["Which town did lava from Etna destroy in 1928?", "Where are the highest tides?"]
+        )
+    ]
+    listed = (await invoke(bot, "sources", FakeInteraction(bot))).last
+
+    assert render.APOLOGY not in (etna.content, fundy.content, listed.content)
+    assert etna.embed.title == "Living under \\*Etna\\* <\u200b#123456789012345678>"
+    assert etna.embed.url is None
+    assert etna.embed.fields[0].value.startswith("@\u200beveryone · paragraph 1 of 1")
+    assert fundy.embed.title == "Tides of the Bay of Fundy"
+    assert fundy.embed.url is None
+    assert listed.embed.description.splitlines() == [
+        "1. Living under \\*Etna\\* <\u200b#123456789012345678> — @\u200beveryone",
+        "2. Tides of the Bay of Fundy",
+    ]
+
+
 async def test_about_says_what_the_bot_knows(make_bot: Any) -> None:
     bot = await make_bot()
     reply = (await invoke(bot, "about", FakeInteraction(bot))).last
