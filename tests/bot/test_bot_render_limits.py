@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 
 from bot import discord_limits as limits
 from bot import render
+from bot.views import AnswerView, SourcesView
 from index import Answer, Article, Hit, Passage, Span
 
 HOSTILE = [
@@ -152,3 +153,28 @@ def test_every_sources_page_fits_discord(library: list[Article]) -> None:
 @given(text)
 def test_every_message_text_fits_discord(line: str) -> None:
     assert len(render.message_text(line)) <= limits.CONTENT
+
+
+async def test_every_button_row_fits_discord() -> None:
+    """The buttons are the bot's own words, but a longer label or one more button would make
+    Discord refuse the whole answer, just as a long title would."""
+    hit = Hit(
+        Passage(1, 1, 1, "A.", 0, 2, ()),
+        Article(1, "k", "p", "T", *[None] * 4, "h", 1, 1),
+        1.0,
+        Span(0, 2),
+    )
+    answer = Answer("q", True, hit, (hit,))
+    articles = [hit.article] * (render.SOURCES_PER_PAGE + 1)
+    views = [
+        AnswerView(answer, service=None, feedback=None, asker_id=1, timeout=1),
+        SourcesView(articles, timeout=1),
+    ]
+    for view in views:
+        rows = view.to_components()
+        assert rows and len(rows) <= limits.ROWS
+        for row in rows:
+            assert len(row["components"]) <= limits.COMPONENTS_PER_ROW
+            for item in row["components"]:
+                assert len(item.get("label", "")) <= limits.BUTTON_LABEL
+                assert len(item.get("options", [])) <= limits.SELECT_OPTIONS
