@@ -40,9 +40,9 @@ QUOTE_WITH_CONTEXT = (
 )
 QUESTION = 300  # the question echoed back in "not found"
 CLOSEST_SOURCE = 300  # "title, attribution" under the closest passage
-# One line of /sources, ten to a page: "NNNNNNNNNN. [title](url) — author · date".
+# One line of /sources, "NNNNNNNNNN. [title](url) — author · date", takes at most 402
+# characters: ten lines and their nine newlines fit the 4,096 of a description.
 SOURCE_TITLE, SOURCE_URL, SOURCE_AUTHOR, SOURCE_DATE = 100, 200, 50, 30
-SOURCE_LINE = (limits.DESCRIPTION - (SOURCES_PER_PAGE - 1)) // SOURCES_PER_PAGE
 
 ANSWER_COLOUR = discord.Colour.blurple()
 NO_ANSWER_COLOUR = discord.Colour.light_grey()
@@ -196,7 +196,7 @@ def sources_embed(articles: Sequence[Article], page: int) -> discord.Embed:
 
 
 def _source_line(number: int, article: Article) -> str:
-    """ "N. [title](url) — author · date", within ``SOURCE_LINE`` characters."""
+    """ "N. [title](url) — author · date", each part within its budget."""
     title = _title(article, SOURCE_TITLE)
     url = safe_url(article.url, SOURCE_URL)
     line = f"{number}. [{title}]({url})" if url else f"{number}. {title}"
