@@ -67,12 +67,28 @@ class AnswerService:
         """The library's answer; ``QuestionError`` for an unusable question, ``SearchTimeout``."""
         return await self.run(self.library.search, question)
 
+    async def search_rendered(
+        self, question: str, render: Callable[[Answer], _T]
+    ) -> tuple[Answer, _T]:
+        """The answer and ``render(answer)``, both in the worker thread: quoting a passage is
+        CPU work too, in proportion to what is shown, and belongs off the event loop."""
+
+        def search_and_render(question: str) -> tuple[Answer, _T]:
+            answer = self.library.search(question)
+            return answer, render(answer)
+
+        return await self.run(search_and_render, question)
+
     async def context(self, passage: Passage) -> tuple[list[Passage], list[Passage]]:
         """The paragraphs just before and after ``passage`` ("Show context")."""
         return await self.run(self.library.context, passage)
 
     async def articles(self) -> list[Article]:
-        return await self.run(self.library.articles)
+        """The indexed articles by title, sorted in the worker: titles may be of any length."""
+        return await self.run(self._articles_by_title)
+
+    def _articles_by_title(self) -> list[Article]:
+        return sorted(self.library.articles(), key=lambda article: article.title.casefold())
 
     async def info(self) -> IndexInfo:
         return await self.run(self.library.info)

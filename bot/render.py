@@ -1,44 +1,51 @@
 """What the bot shows, as pure functions: records from the engine in, ``discord.Embed`` out.
 
 Nothing here touches the network or the library, so every reply can be tested on its own.
-Article and question text is untrusted: it is escaped so that its ``*``, ``_``, `` ` ``, ``>``
-or ``[text](link)`` cannot format the reply or pass a link off as the bot's own, and its
-mentions are broken so they cannot ping (``NO_MENTIONS`` is sent with every reply as well).
-Long text is cut at a sentence, with an ellipsis, to fit Discord's limits, keeping the answering
-sentence in view.
+Article and question text is untrusted: ``bot.markup`` shows it as plain text (no Markdown,
+links, mentions or other Discord markup of its own, nothing invisible) and ``NO_MENTIONS`` is
+sent with every reply as well. Every part of a reply has a budget below, and the budgets add up
+to Discord's limits (``bot.discord_limits``), so a reply fits whatever the articles hold;
+long text is cut at a sentence or a word, with an ellipsis, keeping the answering sentence.
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
-from urllib.parse import urlparse
 
 import discord
 
+from bot import discord_limits as limits
+from bot.markup import cut, safe_url, shown
+from bot.quoting import quote
 from index import Answer, Article, Hit, IndexInfo, Passage, Span
 
 NO_MENTIONS = discord.AllowedMentions.none()
 """Sent with every message: nothing the bot says may ping a user, a role or everyone."""
 
-# Discord's limits (https://discord.com/developers/docs/resources/message#embed-object-embed-limits).
-TITLE_LIMIT = 256
-DESCRIPTION_LIMIT = 4096
-FIELD_LIMIT = 1024
-FOOTER_LIMIT = 2048
-EMBED_LIMIT = 6000
-# The quote leaves room for context fields, title and footer within the 6,000 of a whole embed.
-QUOTE_WITH_CONTEXT_LIMIT = 2800
 SOURCES_PER_PAGE = 10
+UNTITLED = "(untitled)"
+
+# The answer: title, quote, "Source" field, footer; with context two more fields, so the quote
+# gets what the 6,000 characters of a whole embed leave.
+ATTRIBUTION = 600  # author 200, date 60, source 200, "paragraph N of M" and separators
+FOOTER = 100  # "Confidence 100% (medium) · source N of M"
+CONTEXT_NAME = 64  # "Before (paragraphs N–M)"
+QUOTE_WITH_CONTEXT = (
+    limits.EMBED_TOTAL
+    - limits.TITLE
+    - (len("Source") + ATTRIBUTION)
+    - 2 * (CONTEXT_NAME + limits.FIELD_VALUE)
+    - FOOTER
+)
+QUESTION = 300  # the question echoed back in "not found"
+CLOSEST_SOURCE = 300  # "title, attribution" under the closest passage
+# One line of /sources, "NNNNNNNNNN. [title](url) — author · date", takes at most 402
+# characters: ten lines and their nine newlines fit the 4,096 of a description.
+SOURCE_TITLE, SOURCE_URL, SOURCE_AUTHOR, SOURCE_DATE = 100, 200, 50, 30
 
 ANSWER_COLOUR = discord.Colour.blurple()
 NO_ANSWER_COLOUR = discord.Colour.light_grey()
-
-ELLIPSIS = "…"
-# Private-use characters mark the answering sentence while the text is escaped; escaping
-# leaves them alone and they become ``**`` afterwards.
-_BOLD_OPEN, _BOLD_CLOSE = "\ue000", "\ue001"
 
 # Short replies, in one place so every front door says the same thing.
 APOLOGY = (
@@ -53,97 +60,9 @@ FEEDBACK_THANKS = "Thanks, your feedback was recorded."
 ONLY_ASKER = "Only the person who asked can page this answer: ask your own with /ask."
 
 
-def clean(text: str) -> str:
-    """``text`` safe to show: Markdown escaped, masked links and mentions broken."""
-    escaped = discord.utils.escape_markdown(text)
-    # escape_markdown escapes one `[..](..)` per line; breaking every `](` stops them all.
-    escaped = escaped.replace("](", "]\\(")
-    return discord.utils.escape_mentions(escaped)
-
-
-def cut(text: str, limit: int) -> str:
-    """``text`` within ``limit`` characters, cut at a word with an ellipsis."""
-    if len(text) <= limit:
-        return text
-    head = text[: limit - len(ELLIPSIS)]
-    if " " in head:
-        head = head.rsplit(" ", 1)[0]
-    return head.rstrip() + ELLIPSIS
-
-
-def quote(text: str, sentences: Sequence[Span], limit: int, bold: Span | None = None) -> str:
-    """``text`` as a block quote of at most ``limit`` characters, ``bold`` sentence in bold.
-
-    Cuts whole sentences, from the end first and then from the start, so the bold sentence
-    stays in view; an ellipsis marks each cut. Only a bold sentence longer than the limit on
-    its own is cut inside, at a word.
-    """
-    spans = list(sentences) or [Span(0, len(text))]
-    focus = _focus(spans, bold)
-    first, last = 0, len(spans) - 1
-    while True:
-        start = 0 if first == 0 else spans[first].start
-        end = len(text) if last == len(spans) - 1 else spans[last].end
-        rendered = _quoted(text, start, end, bold, first > 0, last < len(spans) - 1)
-        if len(rendered) <= limit or first == last:
-            break
-        if focus is None or last - focus >= focus - first:
-            last -= 1
-        else:
-            first += 1
-    if len(rendered) <= limit:
-        return rendered
-    # One sentence alone is too long: keep its beginning, still bold when it is the answer.
-    span = spans[first]
-    piece = text[span.start : span.end]
-    size = len(piece)
-    while len(rendered) > limit and size > 1:
-        size = size * 9 // 10
-        short = cut(piece, size)
-        marked = f"{_BOLD_OPEN}{short}{_BOLD_CLOSE}" if focus is not None else short
-        rendered = _finish(marked, first > 0, last < len(spans) - 1)
-    return rendered
-
-
-def _focus(spans: list[Span], bold: Span | None) -> int | None:
-    if bold is None:
-        return None
-    for index, span in enumerate(spans):
-        if span.start <= bold.start < span.end or span == bold:
-            return index
-    return None
-
-
-def _quoted(
-    text: str, start: int, end: int, bold: Span | None, cut_before: bool, cut_after: bool
-) -> str:
-    if bold is not None and start <= bold.start and bold.end <= end:
-        sentence = text[bold.start : bold.end]
-        lead = sentence[: len(sentence) - len(sentence.lstrip())]
-        trail = sentence[len(sentence.rstrip()) :]
-        raw = (
-            text[start : bold.start]
-            + lead
-            + _BOLD_OPEN
-            + sentence.strip()
-            + _BOLD_CLOSE
-            + trail
-            + text[bold.end : end]
-        )
-    else:
-        raw = text[start:end]
-    return _finish(raw, cut_before, cut_after)
-
-
-def _finish(raw: str, cut_before: bool, cut_after: bool) -> str:
-    """One quoted line: whitespace folded, escaped, bold marks made Markdown."""
-    line = re.sub(r"\s+", " ", raw).strip()
-    line = clean(line).replace(_BOLD_OPEN, "**").replace(_BOLD_CLOSE, "**")
-    if cut_before:
-        line = f"{ELLIPSIS} {line}"
-    if cut_after:
-        line = f"{line} {ELLIPSIS}"
-    return f"> {line}"
+def message_text(text: str) -> str:
+    """A message's text within Discord's 2,000 characters (refusals name settings' values)."""
+    return cut(text, limits.CONTENT)
 
 
 def hits(answer: Answer) -> tuple[Hit, ...]:
@@ -161,9 +80,19 @@ def answer_embed(
         return no_answer_embed(answer)
     found = hits(answer)
     hit = found[page % len(found)]
-    limit = QUOTE_WITH_CONTEXT_LIMIT if context else DESCRIPTION_LIMIT
-    embed = _article_embed(hit.article, ANSWER_COLOUR)
-    embed.description = quote(hit.passage.text, hit.passage.sentences, limit, hit.sentence)
+    passage = hit.passage
+    embed = discord.Embed(
+        # Titles show plain text in Discord, but escaping keeps a stray `*` from bolding half.
+        title=_title(hit.article, limits.TITLE),
+        url=safe_url(hit.article.url),
+        colour=ANSWER_COLOUR,
+        description=quote(
+            passage.text,
+            passage.sentences,
+            QUOTE_WITH_CONTEXT if context else limits.DESCRIPTION,
+            hit.sentence,
+        ),
+    )
     embed.add_field(name="Source", value=attribution(hit), inline=False)
     if context:
         before, after = context
@@ -184,17 +113,17 @@ def no_answer_embed(answer: Answer) -> discord.Embed:
         title="Not found in the library",
         colour=NO_ANSWER_COLOUR,
         description=(
-            f"I found nothing in the library that answers “{clean(cut(answer.question, 300))}”."
+            f"I found nothing in the library that answers “{shown(answer.question, QUESTION)}”."
         ),
     )
     closest = answer.best
     if closest is not None:
         passage = closest.passage
-        text = quote(passage.text, passage.sentences, FIELD_LIMIT - 200)
-        source = f"{clean(cut(closest.article.title, 200))}, {attribution(closest)}"
+        source = cut(f"{_title(closest.article, 100)}, {attribution(closest)}", CLOSEST_SOURCE)
+        text = quote(passage.text, passage.sentences, limits.FIELD_VALUE - CLOSEST_SOURCE - 3)
         embed.add_field(
             name="Closest passage (not a confident match)",
-            value=cut(f"{text}\n— {source}", FIELD_LIMIT),
+            value=f"{text}\n— {source}",
             inline=False,
         )
         embed.set_footer(text=f"Confidence {confidence(closest.score)}")
@@ -203,14 +132,17 @@ def no_answer_embed(answer: Answer) -> discord.Embed:
 
 def _context_field(label: str, passages: Sequence[Passage]) -> tuple[str, str]:
     """The paragraphs on one side of the answer as one quoted field, cut to fit."""
-    where = ", ".join(str(n) for n in sorted({p.paragraph for p in passages}))
+    numbers = sorted({p.paragraph for p in passages})
+    where = (
+        f"paragraph {numbers[0]}" if len(numbers) == 1 else f"paragraphs {numbers[0]}–{numbers[-1]}"
+    )
     text = " ".join(p.text for p in passages)
     spans = [
         Span(s.start + offset, s.end + offset)
         for passage, offset in _offsets(passages)
         for s in passage.sentences
     ]
-    return f"{label} (paragraph {where})", quote(text, spans, FIELD_LIMIT)
+    return f"{label} ({where})", quote(text, spans, limits.FIELD_VALUE)
 
 
 def _offsets(passages: Sequence[Passage]) -> list[tuple[Passage, int]]:
@@ -225,13 +157,18 @@ def _offsets(passages: Sequence[Passage]) -> list[tuple[Passage, int]]:
 def attribution(hit: Hit) -> str:
     """ "author · date · source · paragraph N of M", leaving out what the article lacks."""
     article = hit.article
-    parts = [clean(part) for part in (article.author, article.date, article.source) if part]
-    parts.append(f"paragraph {hit.passage.paragraph} of {article.paragraph_count}")
-    return cut(" · ".join(parts), FIELD_LIMIT)
+    parts = [
+        shown(article.author, 200),
+        shown(article.date, 60),
+        shown(article.source, 200),
+        f"paragraph {hit.passage.paragraph} of {article.paragraph_count}",
+    ]
+    return cut(" · ".join(part for part in parts if part), ATTRIBUTION)
 
 
 def confidence(score: float) -> str:
     """The score as a percent with a word, so a reader can tell a guess from a match."""
+    score = min(max(score, 0.0), 1.0) if math.isfinite(score) else 0.0
     band = "high" if score >= 0.8 else "medium" if score >= 0.5 else "low"
     return f"{math.floor(score * 100)}% ({band})"
 
@@ -244,14 +181,11 @@ def sources_embed(articles: Sequence[Article], page: int) -> discord.Embed:
     """One page of what is indexed: title (linked when it has a url), author and date."""
     pages = sources_pages(len(articles))
     page %= pages
-    shown = articles[page * SOURCES_PER_PAGE : (page + 1) * SOURCES_PER_PAGE]
-    lines = []
-    for number, article in enumerate(shown, start=page * SOURCES_PER_PAGE + 1):
-        title = clean(cut(article.title, 150))
-        url = safe_url(article.url)
-        line = f"{number}. [{title}]({url})" if url else f"{number}. {title}"
-        byline = " · ".join(clean(p) for p in (article.author, article.date) if p)
-        lines.append(f"{line} — {cut(byline, 120)}" if byline else line)
+    shown_here = articles[page * SOURCES_PER_PAGE : (page + 1) * SOURCES_PER_PAGE]
+    lines = [
+        _source_line(number, article)
+        for number, article in enumerate(shown_here, start=page * SOURCES_PER_PAGE + 1)
+    ]
     embed = discord.Embed(
         title="Sources in the library",
         colour=ANSWER_COLOUR,
@@ -259,6 +193,16 @@ def sources_embed(articles: Sequence[Article], page: int) -> discord.Embed:
     )
     embed.set_footer(text=f"Page {page + 1} of {pages} · {len(articles)} articles")
     return embed
+
+
+def _source_line(number: int, article: Article) -> str:
+    """ "N. [title](url) — author · date", each part within its budget."""
+    title = _title(article, SOURCE_TITLE)
+    url = safe_url(article.url, SOURCE_URL)
+    line = f"{number}. [{title}]({url})" if url else f"{number}. {title}"
+    byline = [shown(article.author, SOURCE_AUTHOR), shown(article.date, SOURCE_DATE)]
+    byline_text = " · ".join(part for part in byline if part)
+    return f"{line} — {byline_text}" if byline_text else line
 
 
 def about_embed(info: IndexInfo, threshold: float) -> discord.Embed:
@@ -275,22 +219,11 @@ def about_embed(info: IndexInfo, threshold: float) -> discord.Embed:
     )
     embed.add_field(name="Articles", value=f"{info.articles:,}")
     embed.add_field(name="Passages", value=f"{info.passages:,}")
-    embed.add_field(name="Model", value=clean(cut(info.model, 200)))
-    embed.add_field(name="Index built", value=clean(info.built_at))
+    embed.add_field(name="Model", value=shown(info.model, 200) or "unknown")
+    embed.add_field(name="Index built", value=shown(info.built_at, 100) or "unknown")
     embed.add_field(name="Answers from", value=f"{math.floor(threshold * 100)}% confidence")
     return embed
 
 
-def safe_url(url: str | None) -> str | None:
-    """``url`` when Discord will accept it as a link (http or https, no spaces), else None."""
-    if not url or len(url) > 2000 or any(c.isspace() for c in url) or ")" in url:
-        return None
-    parsed = urlparse(url)
-    return url if parsed.scheme in ("http", "https") and parsed.netloc else None
-
-
-def _article_embed(article: Article, colour: discord.Colour) -> discord.Embed:
-    # Titles show plain text in Discord, but escaping keeps a stray `*` from bolding half of it.
-    return discord.Embed(
-        title=cut(clean(article.title), TITLE_LIMIT), url=safe_url(article.url), colour=colour
-    )
+def _title(article: Article, limit: int) -> str:
+    return shown(article.title, limit) or UNTITLED

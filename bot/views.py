@@ -7,6 +7,7 @@ a restart anyway. A button that fails gives the user a short apology and logs th
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import Any
 
@@ -77,8 +78,9 @@ class AnswerView(ExpiringView):
         found = render.hits(self.answer)
         return found[self.page % len(found)]
 
-    def embed(self) -> discord.Embed:
-        return render.answer_embed(self.answer, self.page, self.context)
+    async def embed(self) -> discord.Embed:
+        """The answer as it stands, rendered off the event loop (``bot.render`` is pure)."""
+        return await asyncio.to_thread(render.answer_embed, self.answer, self.page, self.context)
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
         """Anyone may vote; only the asker may change what the shared answer shows."""
@@ -99,7 +101,7 @@ class AnswerView(ExpiringView):
         self.context = None
         self.show_context.label = "Show context"
         await interaction.response.edit_message(
-            embed=self.embed(), view=self, allowed_mentions=render.NO_MENTIONS
+            embed=await self.embed(), view=self, allowed_mentions=render.NO_MENTIONS
         )
 
     @discord.ui.button(
@@ -119,13 +121,13 @@ class AnswerView(ExpiringView):
                 return
             button.label = "Hide context"
             await interaction.edit_original_response(
-                embed=self.embed(), view=self, allowed_mentions=render.NO_MENTIONS
+                embed=await self.embed(), view=self, allowed_mentions=render.NO_MENTIONS
             )
         else:
             self.context = None
             button.label = "Show context"
             await interaction.response.edit_message(
-                embed=self.embed(), view=self, allowed_mentions=render.NO_MENTIONS
+                embed=await self.embed(), view=self, allowed_mentions=render.NO_MENTIONS
             )
 
     @discord.ui.button(emoji="👍", style=discord.ButtonStyle.secondary, custom_id="citebot:up")
@@ -156,8 +158,9 @@ class SourcesView(ExpiringView):
         if render.sources_pages(len(articles)) < 2:
             self.clear_items()
 
-    def embed(self) -> discord.Embed:
-        return render.sources_embed(self.articles, self.page)
+    async def embed(self) -> discord.Embed:
+        """This page of the list, rendered off the event loop."""
+        return await asyncio.to_thread(render.sources_embed, self.articles, self.page)
 
     @discord.ui.button(label="◀", style=discord.ButtonStyle.secondary, custom_id="citebot:prev")
     async def previous(
@@ -174,12 +177,13 @@ class SourcesView(ExpiringView):
     async def _turn(self, interaction: discord.Interaction, step: int) -> None:
         self.page = (self.page + step) % render.sources_pages(len(self.articles))
         await interaction.response.edit_message(
-            embed=self.embed(), view=self, allowed_mentions=render.NO_MENTIONS
+            embed=await self.embed(), view=self, allowed_mentions=render.NO_MENTIONS
         )
 
 
 async def send_ephemeral(interaction: discord.Interaction, text: str) -> None:
     """A short reply only the user sees, whether or not the interaction was answered yet."""
+    text = render.message_text(text)
     if interaction.response.is_done():
         await interaction.followup.send(text, ephemeral=True, allowed_mentions=render.NO_MENTIONS)
     else:

@@ -58,7 +58,10 @@ class AdminCog(commands.Cog, name="Admin"):
         state = "Opened the rebuilt index" if changed else "The index has not changed"
         log.info("/reload by %s: %s", interaction.user.id, state)
         await interaction.followup.send(
-            f"{state}: {info.articles} articles, {info.passages} passages (built {info.built_at}).",
+            render.message_text(
+                f"{state}: {info.articles} articles, {info.passages} passages "
+                f"(built {info.built_at})."
+            ),
             ephemeral=True,
             allowed_mentions=render.NO_MENTIONS,
         )

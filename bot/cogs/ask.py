@@ -41,7 +41,8 @@ class Reply:
     view: AnswerView | None = None
 
     def send_kwargs(self) -> dict[str, Any]:
-        given = {"content": self.content, "embed": self.embed, "view": self.view}
+        content = render.message_text(self.content) if self.content is not None else None
+        given = {"content": content, "embed": self.embed, "view": self.view}
         return {name: value for name, value in given.items() if value is not None}
 
     def sent_as(self, message: Message) -> None:
@@ -125,7 +126,7 @@ class AskCog(commands.Cog, name="Asking"):
     async def answer(self, question: str, asker_id: int) -> Reply:
         """The reply to ``question``: the answer embed with its buttons, or a short line."""
         try:
-            answer = await self.bot.service.search(question)
+            answer, embed = await self.bot.service.search_rendered(question, render.answer_embed)
         except QuestionError as error:
             return Reply(content=str(error))
         except SearchTimeout as error:
@@ -134,7 +135,6 @@ class AskCog(commands.Cog, name="Asking"):
         except IndexUnavailable as error:
             log.error("Cannot answer: %s", error)
             return Reply(content=render.UNAVAILABLE)
-        embed = render.answer_embed(answer)
         if not answer.answered:
             return Reply(embed=embed)
         view = AnswerView(

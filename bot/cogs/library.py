@@ -25,10 +25,10 @@ class LibraryCog(commands.Cog, name="Library"):
     async def sources(self, interaction: discord.Interaction) -> None:
         # Only the asker sees the list: browsing it is not a conversation for the channel.
         await interaction.response.defer(ephemeral=True, thinking=True)
-        articles = sorted(await self.bot.service.articles(), key=lambda a: a.title.casefold())
+        articles = await self.bot.service.articles()
         view = SourcesView(articles, timeout=self.bot.settings.view_timeout)
         view.message = await interaction.followup.send(
-            embed=view.embed(),
+            embed=await view.embed(),
             view=view,
             ephemeral=True,
             allowed_mentions=render.NO_MENTIONS,

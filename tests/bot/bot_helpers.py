@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import json
+import re
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from discord.ext.test import backend
 
 from bot import Settings
 from bot.client import CitebotBot
-from index import EngineConfig
+from index import Article, EngineConfig, Hit, Passage, Span
 
 TREATY = [
     "Armenia and Azerbaijan have fought over Nagorno-Karabakh since the Soviet Union broke up. "
@@ -34,6 +35,12 @@ TREATY = [
     "not cover Nagorno-Karabakh, which is why Russia has stayed out of the fighting so far.",
     "Turkey backs Azerbaijan openly. Turkish drones have given Azerbaijani forces an edge in the "
     "mountains, according to military analysts.",
+]
+# A second source on the defense pact, so that the question has "Other sources" to page to.
+ALLIES = [
+    "Russia is Armenia's main military ally. Under a mutual defense treaty, Russia keeps troops "
+    "at a base in Gyumri and has promised to defend Armenia against attack.",
+    "Armenia also buys most of its weapons from Russia at discounted prices.",
 ]
 BREAD = [
     "A sourdough starter is a mix of flour and water that wild yeast and bacteria ferment. It "
@@ -53,6 +60,12 @@ ARTICLES = [
         "paragraphs": TREATY,
     },
     {"title": "Baking sourdough", "author": "Ben Baker", "paragraphs": BREAD},
+    {
+        "title": "Armenia's allies",
+        "author": "Cal Analyst",
+        "date": "2021-03-01",
+        "paragraphs": ALLIES,
+    },
 ]
 
 
@@ -75,6 +88,46 @@ def bot_settings(engine: EngineConfig, folder: Path, **changes: Any) -> Settings
         reload_interval=60,
     )
     return replace(settings, **changes)
+
+
+# --- records, for the render tests ----------------------------------------------------------
+
+
+def sentences_of(text: str) -> tuple[Span, ...]:
+    """Sentence spans the way the engine gives them: each sentence without the space after it."""
+    return tuple(Span(m.start(), m.end()) for m in re.finditer(r"[^.!?]+[.!?]", text))
+
+
+def make_hit(
+    text: str,
+    answer_index: int = 0,
+    *,
+    score: float = 0.83,
+    title: str = "Why Russia stays out",
+    url: str | None = "https://example.com/a",
+    **article: str | None,
+) -> Hit:
+    spans = sentences_of(text)
+    passage = Passage(
+        id=5, article_id=1, paragraph=2, text=text, start=0, end=len(text), sentences=spans
+    )
+    meta = {"author": "Ann Reporter", "date": "2020-10-07", "source": "Example News", **article}
+    return Hit(
+        passage,
+        Article(
+            1,
+            "a.md",
+            "a.md",
+            title,
+            url=url,
+            content_hash="h",
+            paragraph_count=7,
+            passage_count=7,
+            **meta,
+        ),
+        score,
+        spans[answer_index],
+    )
 
 
 # --- dpytest ---------------------------------------------------------------------------------

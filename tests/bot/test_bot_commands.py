@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import sqlite3
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -126,6 +127,23 @@ async def test_only_allowed_channels_are_answered(make_bot: Any) -> None:
     assert allowed.embed is not None
 
 
+@pytest.mark.parametrize("allow_dms", [True, False])
+async def test_slash_commands_in_direct_messages_follow_the_dm_setting(
+    make_bot: Any, allow_dms: bool
+) -> None:
+    bot = await make_bot(allow_dms=allow_dms)
+    asked = await invoke(bot, "ask", FakeInteraction(bot, guild_id=None), question=QUESTION)
+    menu = await ask_menu(bot, FakeInteraction(bot, guild_id=None), MagicMessage(QUESTION))
+
+    for interaction in (asked, menu):
+        reply = interaction.last
+        assert (reply.embed is not None) is allow_dms
+        assert reply.content == (None if allow_dms else render.DMS_OFF)
+        assert reply.ephemeral is not allow_dms  # a refusal only the asker sees
+        # Refused before deferring: no "citebot is thinking…" left behind.
+        assert (interaction.sent[0].kind == "defer") is allow_dms
+
+
 async def test_a_slow_search_answers_taking_too_long(make_bot: Any) -> None:
     bot = await make_bot(search_timeout=0.001)
     reply = (await invoke(bot, "ask", FakeInteraction(bot), question=QUESTION)).last
@@ -163,11 +181,39 @@ async def test_other_sources_pages_and_show_context_adds_paragraphs(make_bot: An
     assert ANSWER_SENTENCE in shown.embed.description
     assert view.show_context.label == "Hide context"
 
-    if view.other_sources in view.children:
-        paged = (await click(view, view.other_sources, FakeInteraction(bot))).last
-        assert paged.kind == "edit"
-        assert "source 2 of" in paged.embed.footer.text
-        assert ANSWER_SENTENCE not in paged.embed.description
+    # The library has a second source on the pact: paging must be offered, and must page.
+    assert view.other_sources in view.children
+    paged = (await click(view, view.other_sources, FakeInteraction(bot))).last
+    assert paged.kind == "edit"
+    assert "source 2 of" in paged.embed.footer.text
+    assert paged.embed.title == "Armenia's allies"
+    assert ANSWER_SENTENCE not in paged.embed.description
+    assert [f.name for f in paged.embed.fields] == ["Source"]  # context belongs to the page shown
+    assert view.show_context.label == "Show context"
+
+
+async def test_replies_are_rendered_off_the_event_loop(
+    make_bot: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Quoting is CPU work in proportion to what is shown; the loop carries the heartbeat."""
+    bot = await make_bot()
+    threads: list[threading.Thread] = []
+    for name in ("answer_embed", "sources_embed"):
+        real = getattr(render, name)
+
+        def recording(*args: Any, real: Any = real) -> discord.Embed:
+            threads.append(threading.current_thread())
+            return real(*args)
+
+        monkeypatch.setattr(render, name, recording)
+
+    view = (await invoke(bot, "ask", FakeInteraction(bot), question=QUESTION)).last.view
+    await click(view, view.other_sources, FakeInteraction(bot))
+    await click(view, view.show_context, FakeInteraction(bot))
+    await invoke(bot, "sources", FakeInteraction(bot))
+
+    assert len(threads) == 4
+    assert threading.current_thread() not in threads
 
 
 async def test_only_the_asker_pages_an_answer_but_anyone_can_vote(
@@ -229,9 +275,52 @@ async def test_sources_lists_the_articles_for_the_asker(make_bot: Any) -> None:
     reply = (await invoke(bot, "sources", FakeInteraction(bot))).last
     assert reply.ephemeral
     assert reply.embed.description.splitlines() == [
-        "1. Baking sourdough — Ben Baker",
-        "2. [Why Russia stays out of the Karabakh war](https://example.com/karabakh) — "
+        "1. Armenia's allies — Cal Analyst · 2021-03-01",
+        "2. Baking sourdough — Ben Baker",
+        "3. [Why Russia stays out of the Karabakh war](https://example.com/karabakh) — "
         "Ann Reporter · 2020-10-07",
+    ]
+
+
+async def test_articles_with_malformed_links_are_answered_and_listed(
+    make_bot: Any, tmp_path: Path, embedder: Any
+) -> None:
+    """Links as HTML canonical tags carry them: urlparse raises on both. They once turned
+    every answer from the article, and the /sources page listing it, into the apology."""
+    hostile = [
+        {
+            "title": "Living under *Etna* <#123456789012345678>",
+            "url": "http://[::1",
+            "author": "@everyone",
+            "paragraphs": ["In 1928 lava from Mount Etna destroyed the town of Mascali."],
+        },
+        {
+            "title": "Tides of the Bay of Fundy",
+            "url": "https://example.com\uff1a443/fundy",
+            "paragraphs": ["The Bay of Fundy has the highest tides in the world."],
+        },
+    ]
+    config = EngineConfig(index_dir=tmp_path / "index", cache_dir=tmp_path / "cache")
+    build([write_articles(tmp_path / "hostile.jsonl", hostile)], config, embedder=embedder)
+    bot = await make_bot(engine=config)
+
+    etna, fundy = [
+        (await invoke(bot, "ask", FakeInteraction(bot, user=fake_member(i)), question=q)).last
+        for i, q in enumerate(
+            ["Which town did lava from Etna destroy in 1928?", "Where are the highest tides?"]
+        )
+    ]
+    listed = (await invoke(bot, "sources", FakeInteraction(bot))).last
+
+    assert render.APOLOGY not in (etna.content, fundy.content, listed.content)
+    assert etna.embed.title == "Living under \\*Etna\\* <\u200b#123456789012345678>"
+    assert etna.embed.url is None
+    assert etna.embed.fields[0].value.startswith("@\u200beveryone · paragraph 1 of 1")
+    assert fundy.embed.title == "Tides of the Bay of Fundy"
+    assert fundy.embed.url is None
+    assert listed.embed.description.splitlines() == [
+        "1. Living under \\*Etna\\* <\u200b#123456789012345678> — @\u200beveryone",
+        "2. Tides of the Bay of Fundy",
     ]
 
 
@@ -239,7 +328,7 @@ async def test_about_says_what_the_bot_knows(make_bot: Any) -> None:
     bot = await make_bot()
     reply = (await invoke(bot, "about", FakeInteraction(bot))).last
     fields = {f.name: f.value for f in reply.embed.fields}
-    assert fields["Articles"] == "2"
+    assert fields["Articles"] == "3"
     assert fields["Model"] == "all-MiniLM-L6-v2"
     assert reply.allowed_mentions == render.NO_MENTIONS
 
@@ -260,7 +349,7 @@ async def test_reload_by_an_owner_role(make_bot: Any) -> None:
     done = (await invoke(bot, "reload", FakeInteraction(bot, user=librarian))).last
     assert refused.content == "Only members with the librarian role can do that."
     assert done.ephemeral
-    assert done.content.startswith("The index has not changed: 2 articles")
+    assert done.content.startswith("The index has not changed: 3 articles")
 
 
 async def test_a_rebuild_while_running_is_picked_up(

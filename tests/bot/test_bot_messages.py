@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from typing import Any
 
 import discord
@@ -70,9 +71,40 @@ async def test_the_reply_points_at_the_question_and_never_pings(
 
 
 async def test_a_message_without_a_mention_is_left_alone(connected: Any) -> None:
-    await connected()
+    bot = await connected()
     await dpytest.message(QUESTION)
     assert dpytest.verify().message().nothing()
+    await dpytest.message(f"<@{bot.user.id}> {QUESTION}")  # the bot was listening all along
+    assert dpytest.get_message().embeds
+
+
+@pytest.mark.parametrize("allowed", [True, False])
+async def test_mentions_are_answered_only_in_the_allowed_channels(
+    connected: Any, allowed: bool
+) -> None:
+    bot = await connected()
+    channel, other_channel = dpytest.get_config().channels[:2]  # a text and a voice channel
+    other = other_channel.id
+    # dpytest makes the channel ids as it connects, so the setting is given afterwards.
+    bot.settings = replace(bot.settings, channels=frozenset({channel.id if allowed else other}))
+
+    await dpytest.message(f"<@{bot.user.id}> {QUESTION}", channel=channel)
+
+    reply = dpytest.get_message()
+    assert bool(reply.embeds) is allowed
+    assert reply.content == ("" if allowed else f"I only answer questions in <#{other}>.")
+
+
+async def test_a_second_mention_within_the_cooldown_is_refused(connected: Any) -> None:
+    bot = await connected(cooldown=30)
+    await dpytest.message(f"<@{bot.user.id}> {QUESTION}")
+    first = dpytest.get_message()
+    await dpytest.message(f"<@{bot.user.id}> {QUESTION}")
+    second = dpytest.get_message()
+
+    assert ANSWER_SENTENCE in first.embeds[0].description
+    assert not second.embeds
+    assert second.content.startswith("Easy there: you can ask again in ")
 
 
 async def test_a_bare_mention_explains_how_to_ask(connected: Any) -> None:

@@ -2,51 +2,12 @@
 
 from __future__ import annotations
 
-import re
-
-import discord
 import pytest
+from bot_helpers import make_hit, sentences_of
 
+from bot import discord_limits as limits
 from bot import render
-from index import Answer, Article, Hit, IndexInfo, Passage, Span
-
-
-def sentences_of(text: str) -> tuple[Span, ...]:
-    """Sentence spans the way the engine gives them: each sentence without the space after it."""
-    return tuple(Span(m.start(), m.end()) for m in re.finditer(r"[^.!?]+[.!?]", text))
-
-
-def make_hit(
-    text: str,
-    answer_index: int = 0,
-    *,
-    score: float = 0.83,
-    title: str = "Why Russia stays out",
-    url: str | None = "https://example.com/a",
-    **article: str | None,
-) -> Hit:
-    spans = sentences_of(text)
-    passage = Passage(
-        id=5, article_id=1, paragraph=2, text=text, start=0, end=len(text), sentences=spans
-    )
-    meta = {"author": "Ann Reporter", "date": "2020-10-07", "source": "Example News", **article}
-    return Hit(
-        passage,
-        Article(
-            1,
-            "a.md",
-            "a.md",
-            title,
-            url=url,
-            content_hash="h",
-            paragraph_count=7,
-            passage_count=7,
-            **meta,
-        ),
-        score,
-        spans[answer_index],
-    )
-
+from index import Answer, Article, IndexInfo, Passage
 
 TEXT = (
     "Armenia is a member of the CSTO. Russia has a defense pact with Armenia. "
@@ -103,7 +64,8 @@ def test_article_text_cannot_start_a_line_of_its_own() -> None:
     hit = make_hit("It ends here.\n>>> Official notice from the bot.\n# Heading.", 0)
     description = render.answer_embed(Answer("q", True, hit)).description
     assert "\n" not in description  # one quoted line: no new quote, heading or list
-    assert description == ("> **It ends here.** >>> Official notice from the bot. # Heading.")
+    # Each sentence is escaped on its own, so a quote or heading mark that begins one is escaped.
+    assert description == r"> **It ends here.** \>>> Official notice from the bot. \# Heading."
 
 
 def test_two_masked_links_on_one_line_are_both_broken() -> None:
@@ -119,9 +81,8 @@ def test_mentions_in_article_text_cannot_ping() -> None:
     assert "@here" not in description
     assert "<@123456789012345678>" not in description
     assert "@\u200beveryone" in description  # still readable
-    assert render.NO_MENTIONS.everyone is False
-    assert render.NO_MENTIONS.users is False
-    assert render.NO_MENTIONS.roles is False
+    # And should any slip through, what the bot sends with every reply lets nothing ping.
+    assert render.NO_MENTIONS.to_dict() == {"parse": []}
 
 
 def long_passage(sentences: int = 80) -> str:
@@ -130,29 +91,33 @@ def long_passage(sentences: int = 80) -> str:
     )
 
 
-@pytest.mark.parametrize("answer_index", [0, 40, 79])
+@pytest.mark.parametrize(
+    ("answer_index", "cut_before", "cut_after"),
+    [(0, False, True), (40, True, True), (79, True, False)],
+)
 def test_a_5000_character_passage_is_cut_at_sentences_keeping_the_bold_one(
-    answer_index: int,
+    answer_index: int, cut_before: bool, cut_after: bool
 ) -> None:
     text = long_passage()
     assert len(text) > 5000
     hit = make_hit(text, answer_index)
     embed = render.answer_embed(Answer("q", True, hit))
 
-    assert len(embed.description) <= render.DESCRIPTION_LIMIT
-    assert len(embed) <= render.EMBED_LIMIT
+    assert len(embed.description) <= limits.DESCRIPTION
+    assert len(embed) <= limits.EMBED_TOTAL
     assert f"**Sentence number {answer_index} talks" in embed.description
     body = embed.description.removeprefix("> ").replace("**", "")
-    # Cut between sentences, marked with an ellipsis where text is missing.
-    assert body.startswith("Sentence number 0 ") or body.startswith("… Sentence number")
-    assert body.endswith("region.") or body.endswith("region. …")
-    assert "…" in body
+    # Cut between sentences, marked with an ellipsis where text is missing, and only there.
+    assert body.startswith("… Sentence number " if cut_before else "Sentence number 0 ")
+    last = "Sentence number 79 talks about the long history of the region."
+    assert body.endswith("region. …" if cut_after else last)
+    assert body.count("…") == cut_before + cut_after
 
 
 def test_a_single_sentence_longer_than_the_limit_is_cut_at_a_word_still_bold() -> None:
     text = "This one sentence never ends " + "and goes on " * 600 + "forever."
     description = render.answer_embed(Answer("q", True, make_hit(text))).description
-    assert len(description) <= render.DESCRIPTION_LIMIT
+    assert len(description) <= limits.DESCRIPTION
     assert description.startswith("> **This one sentence never ends")
     assert description.endswith("…**")
 
@@ -166,8 +131,8 @@ def test_the_whole_embed_fits_with_context_around_a_long_passage() -> None:
         "Before (paragraph 1)",
         "After (paragraph 1)",
     ]
-    assert all(len(f.value) <= render.FIELD_LIMIT for f in embed.fields)
-    assert len(embed) <= render.EMBED_LIMIT
+    assert all(len(f.value) <= limits.FIELD_VALUE for f in embed.fields)
+    assert len(embed) <= limits.EMBED_TOTAL
     assert "**Sentence number 40 talks" in embed.description
 
 
@@ -215,4 +180,4 @@ def test_about_says_what_the_bot_is_and_what_it_knows() -> None:
     assert values["Articles"] == "12"
     assert values["Passages"] == "340"
     assert values["Model"] == "all-MiniLM-L6-v2"
-    assert isinstance(embed, discord.Embed)
+    assert values["Answers from"] == "50% confidence"
