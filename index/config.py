@@ -44,15 +44,20 @@ class RetrievalConfig:
     # (answer >= 95%, decline >= 80%) for libraries whose questions score differently.
     threshold: float = 0.35
     # Confidence = sigmoid(presence_slope * (relevance - presence_center))
-    #            * sigmoid(margin_slope * (relevance - runner-up relevance)).
+    #            * softmax(margin_slope * relevance) over the best ``rivals`` passages
+    #            * the share of the question's names that the passage's article holds.
     # presence_center: the relevance at which a best passage is as likely to come from a
     # question the library can answer as from one it cannot (out-of-library best passages
     # average ~0.3, in-library ones ~0.65). The slopes are round values: 30 moves "present"
-    # from 0.05 to 0.95 over +-0.1 of relevance, 20 moves "distinct" from 0.5 to 0.9 over a
-    # margin of 0.1. None of the three is fitted to more than one decimal.
+    # from 0.05 to 0.95 over +-0.1 of relevance; between two rivals, 20 moves "distinct" from
+    # 0.5 to 0.9 over a margin of 0.1. None of the three is fitted to more than one decimal.
     presence_center: float = 0.4
     presence_slope: float = 30.0
     margin_slope: float = 20.0
+    # The passages that compete for "is it this one": the answer and the four others a user is
+    # shown. One rival (the runner-up alone) was right on clean paragraphs and over-confident
+    # on long papers, whose paragraphs tie with their siblings several ways (docs/retrieval.md).
+    rivals: int = 5
     # Longest question accepted, in characters: longer text is not a question but a paste,
     # and the model only reads its first 256 word pieces anyway.
     max_question_chars: int = 1000

@@ -52,6 +52,16 @@ _STOP = frozenset(STOPWORDS_EN) | {
 }
 
 
+# Capitalised in English without naming what a question is about.
+_CALENDAR = frozenset(
+    (
+        *("january", "february", "march", "april", "may", "june", "july", "august"),
+        *("september", "october", "november", "december", "monday", "tuesday", "wednesday"),
+        *("thursday", "friday", "saturday", "sunday"),
+    )
+)
+
+
 class Analyzer:
     """Text → index terms: lower-case words, stop words out, English Snowball stems."""
 
@@ -64,21 +74,23 @@ class Analyzer:
 
     def names(self, text: str) -> list[str]:
         """The terms of the words of ``text`` written as names: capitalised past the first
-        word ("who does Russia …"), or with capitals or digits inside ("NATO", "HBoV1",
-        "COVID-19"). Without a tagger this misses names typed in lower case, and it takes a
-        capitalised ordinary word for a name; both only make the check looser or stricter by one
-        word, and a name is what the question is about."""
+        word ("who does Russia …"), or with capitals inside ("NATO", "HBoV1").
+
+        Without a tagger this misses names typed in lower case and takes some capitalised
+        ordinary words for names; both only make the check of ``Retriever._subject`` looser or
+        stricter by a word. Short capitals ("TV", "CM", "US") are left out: they abbreviate
+        what an article may spell out ("television", "command module"), and so are calendar
+        words, which are capitalised without naming a subject.
+        """
         words = [m.group() for m in _WORD.finditer(text)]
         found = [
             w
             for at, w in enumerate(words)
             if w.lower() not in _STOP
-            and len(w) > 1
-            and (
-                (at > 0 and w[0].isupper())
-                or sum(c.isupper() for c in w) > 1
-                or (any(c.isdigit() for c in w) and any(c.isalpha() for c in w))
-            )
+            and w.lower() not in _CALENDAR
+            and len(w) > 3
+            and not w.isdigit()
+            and ((at > 0 and w[0].isupper()) or sum(c.isupper() for c in w) > 1)
         ]
         return self._stemmer.stemWords([w.lower() for w in found])
 
@@ -94,9 +106,10 @@ class LexicalQuery:
     # idf); and the weight of every adjacent pair, pairs with a term the library lacks included.
     pairs: tuple[tuple[int, int, float], ...] = ()
     pair_weight: float = 0.0
-    # The question's names ("Russia", "NATO", "HBoV1"): (term id, or -1 when the library lacks
-    # the term, and its idf). A name is what a question is about; see ``Retriever``.
-    names: tuple[tuple[int, float], ...] = ()
+    # The question's names ("Russia", "NATO", "HBoV1"): the ids of the indexed terms that may
+    # write each (``LexicalIndex.variants``; none when the library lacks it) and its idf. A
+    # name is what a question is about; see ``Retriever._subject``.
+    names: tuple[tuple[tuple[int, ...], float], ...] = ()
 
 
 class LexicalIndex:
@@ -158,14 +171,17 @@ class LexicalIndex:
             if term_id is not None:
                 ids.append(term_id)
                 weights.append(idf[term])
-        adjacent = [(a, b, min(idf[a], idf[b])) for a, b in itertools.pairwise(terms) if a != b]
+        # Each pair once: a question that repeats its words asks no more of every passage.
+        adjacent = dict.fromkeys(
+            (a, b, min(idf[a], idf[b])) for a, b in itertools.pairwise(terms) if a != b
+        )
         pairs = tuple(
             (self._vocab[a], self._vocab[b], weight)
             for a, b, weight in adjacent
             if a in self._vocab and b in self._vocab
         )
         names = tuple(
-            (self._known(name), idf[name])
+            (self.variants(name), idf[name])
             for name in dict.fromkeys(self._analyzer.names(text))
             if name in idf
         )
@@ -178,19 +194,15 @@ class LexicalIndex:
             names,
         )
 
-    def _known(self, term: str) -> int:
-        """The id of ``term``, or of the longest indexed term it extends by at most three
-        letters: "Azerbaijani" is found where the library says "Azerbaijan", "Russian" where it
-        says "Russia" (the stemmer leaves names alone). -1 when neither is indexed."""
-        for end in range(len(term), max(3, len(term) - 3) - 1, -1):
-            if (term_id := self._vocab.get(term[:end])) is not None:
-                return term_id
-        return -1
+    def variants(self, term: str) -> tuple[int, ...]:
+        """Ids of the indexed terms that ``term`` is or extends by at most three letters:
+        "Azerbaijani" is found where an article says "Azerbaijan", "Australian" where it says
+        "Australia" (the stemmer leaves names alone)."""
+        prefixes = {term} | {term[:end] for end in range(max(4, len(term) - 3), len(term))}
+        return tuple(self._vocab[p] for p in sorted(prefixes) if p in self._vocab)
 
     def occurs_in(self, term_id: int, first: int, last: int) -> bool:
         """Whether a passage with an id in ``[first, last]`` contains the term."""
-        if term_id < 0:
-            return False
         postings = self._indices[self._indptr[term_id] : self._indptr[term_id + 1]]
         at = int(np.searchsorted(postings, first))
         return at < len(postings) and int(postings[at]) <= last

@@ -73,16 +73,20 @@ class Scored:
     subject: float = 1.0  # share of the question's names that its article holds (``_subject``)
 
 
-def confidence(relevance: float, margin: float, config: RetrievalConfig) -> float:
+def confidence(relevance: float, rivals: np.ndarray, config: RetrievalConfig) -> float:
     """How likely the passage is the right one, from two features that transfer across libraries.
 
-    ``present`` answers "does the library hold an answer at all": a logistic step around the
+    ``presence`` answers "does the library hold an answer at all": a logistic step around the
     relevance at which questions from outside and inside the library are equally frequent.
-    ``distinct`` answers "is it this passage": with a zero margin over the runner-up two
-    passages tie and either is right about half the time, hence a logistic centred at 0.
+    ``distinct`` answers "is it this passage rather than one of its rivals", the best
+    ``config.rivals`` passages (this one among them): a softmax of their relevances. With one
+    rival it is a logistic of the margin, and two passages that tie are each right about half
+    the time; counting the next few too matters on long articles, where a paragraph's own
+    siblings often tie with it three or four ways (docs/retrieval.md).
     The product is what users see; docs/retrieval.md shows it calibrated per band.
     """
-    return presence(relevance, config) * _sigmoid(config.margin_slope * margin)
+    distinct = 1.0 / float(np.exp(config.margin_slope * (rivals - relevance)).sum())
+    return presence(relevance, config) * distinct
 
 
 def presence(relevance: float, config: RetrievalConfig) -> float:
@@ -154,7 +158,7 @@ class Retriever:
         )
         relevance = np.full(len(ids), -np.inf)
         marks = np.zeros(len(ids), dtype=np.int64)
-        needed = max(k, 2)  # the best's confidence needs the runner-up
+        needed = max(k, self._config.rivals)  # confidences need the rivals' relevance
         scored: list[float] = []
         for i in np.argsort(-bound, kind="stable"):
             if len(scored) >= needed and sorted(scored)[-needed] >= bound[i]:
@@ -178,15 +182,11 @@ class Retriever:
             )
             scored.append(relevance[i])
         order = np.argsort(-relevance, kind="stable")
-        top = relevance[order[0]]
-        runner_up = relevance[order[1]] if len(order) > 1 else 0.0
+        rivals = relevance[order[: min(self._config.rivals, len(scored))]]
         results = []
-        for rank, i in enumerate(order[: min(k, len(scored))]):
-            # The margin of the best is over the runner-up; any other passage is below the
-            # best, so its "margin" is negative: its confidence says it is the lesser choice.
-            margin = top - runner_up if rank == 0 else relevance[i] - top
+        for i in order[: min(k, len(scored))]:
             subject = self._subject(lexical_query, passages[i].article_id)
-            score = confidence(float(relevance[i]), float(margin), self._config) * subject
+            score = confidence(float(relevance[i]), rivals, self._config) * subject
             results.append(
                 Scored(
                     int(ids[i]),
@@ -213,8 +213,8 @@ class Retriever:
         first, last = self._article_range(article_id)
         found = sum(
             weight
-            for term_id, weight in query.names
-            if term_id in title or self._lexical.occurs_in(term_id, first, last)
+            for variants, weight in query.names
+            if any(t in title or self._lexical.occurs_in(t, first, last) for t in variants)
         )
         return found / total
 
@@ -305,11 +305,24 @@ def _phrase(query: LexicalQuery, positions: dict[int, list[int]]) -> float:
     found = sum(
         weight
         for a, b, weight in query.pairs
-        if a in positions
-        and b in positions
-        and any(abs(i - j) < PHRASE_WINDOW for i in positions[a] for j in positions[b])
+        if a in positions and b in positions and _near(positions[a], positions[b])
     )
     return found / query.pair_weight
+
+
+def _near(first: list[int], second: list[int]) -> bool:
+    """Whether a position of ``first`` and one of ``second`` (both ascending) are closer than
+    ``PHRASE_WINDOW``: one merge-like pass, linear in the two lists, so a passage that repeats
+    the question's words thousands of times costs what its length costs."""
+    i = j = 0
+    while i < len(first) and j < len(second):
+        if abs(first[i] - second[j]) < PHRASE_WINDOW:
+            return True
+        if first[i] < second[j]:
+            i += 1
+        else:
+            j += 1
+    return False
 
 
 def _mark_coverage(

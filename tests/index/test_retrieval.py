@@ -9,6 +9,7 @@ from __future__ import annotations
 from itertools import pairwise
 from pathlib import Path
 
+import numpy as np
 import pytest
 from squad_sets import ARTICLES, IN_LIBRARY, OUT_OF_LIBRARY, write_out_of_library, write_squad
 
@@ -82,16 +83,40 @@ def test_evaluation_bands_rise_with_confidence(tmp_path, embedder, squad_file):
 
 def test_confidence_grows_with_relevance_and_margin():
     config = EngineConfig().retrieval
+
+    def alone(relevance: float, margin: float) -> float:
+        return confidence(relevance, np.array([relevance, relevance - margin]), config)
+
     relevances = [0.2, 0.35, 0.4, 0.5, 0.7, 0.9]
-    by_relevance = [confidence(r, 0.1, config) for r in relevances]
-    by_margin = [confidence(0.6, m, config) for m in (-0.1, 0.0, 0.05, 0.1, 0.3)]
+    by_relevance = [alone(r, 0.1) for r in relevances]
+    by_margin = [alone(0.6, m) for m in (0.0, 0.05, 0.1, 0.3)]
 
     # Strictly: a constant (or a function that saturates in the range that matters) must fail.
     assert all(a < b for a, b in pairwise(by_relevance)), by_relevance
     assert all(a < b for a, b in pairwise(by_margin)), by_margin
-    assert confidence(0.9, 0.0, config) <= 0.5  # a tie between two passages is a coin toss
+    assert alone(0.9, 0.0) <= 0.5  # a tie between two passages is a coin toss
     assert presence(config.presence_center, config) == pytest.approx(0.5)
     assert all(0.0 <= c <= 1.0 for c in by_relevance + by_margin)
+
+
+def test_every_close_rival_takes_its_share_of_the_confidence():
+    config = EngineConfig().retrieval
+    best = 0.9
+
+    shares = [
+        confidence(
+            best, np.array([best] + [best - 0.01] * ties + [best - 0.5] * (4 - ties)), config
+        )
+        for ties in range(5)
+    ]
+
+    # One passage far ahead is nearly sure; each sibling that ties with it takes a share.
+    assert shares[0] > 0.95
+    assert all(a > b for a, b in pairwise(shares)), shares
+    assert shares[4] < 0.25  # five ways: about one in five
+    # Rivals beyond the configured few do not count.
+    many = np.array([best] + [best - 0.01] * 20)
+    assert confidence(best, many[: config.rivals], config) == pytest.approx(shares[4])
 
 
 def test_question_words_standing_together_count_as_a_phrase(tmp_path):
