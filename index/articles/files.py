@@ -74,10 +74,16 @@ def _kept(path: Path, root: Path, skipped: list[SkippedFile]) -> bool:
     path of the folder given), which is reported in ``skipped``."""
     if path.name.startswith("."):
         return False
-    if path.is_symlink() and not path.resolve().is_relative_to(root):
-        skipped.append(SkippedFile(str(path), "symbolic link out of the folder: not followed"))
+    if not path.is_symlink():
+        return True
+    try:
+        inside = path.resolve(strict=True).is_relative_to(root)
+    except (OSError, RuntimeError):  # RuntimeError: a loop of links (Python < 3.13)
+        skipped.append(SkippedFile(str(path), "symbolic link to nothing, or a loop of links"))
         return False
-    return True
+    if not inside:
+        skipped.append(SkippedFile(str(path), "symbolic link out of the folder: not followed"))
+    return inside
 
 
 def read_text(path: Path, *, large: bool = False) -> str:
