@@ -29,7 +29,8 @@ def read_object(path: Path) -> dict[str, Any]:
         data = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise IndexCorrupt(f"{path} is missing: {_FIX}") from None
-    except (OSError, ValueError) as error:  # a folder, unreadable, not UTF-8, not JSON
+    except (OSError, ValueError, RecursionError) as error:
+        # A folder or unreadable; not UTF-8 or not JSON; nested deeper than the parser goes.
         raise damaged(path, type(error).__name__) from None
     if not isinstance(data, dict):
         raise damaged(path, f"a JSON {type(data).__name__}, not an object")
