@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -80,7 +80,7 @@ def build(
     with layout.writing(config.index_dir):
         embedder = embedder or Embedder(config)
         parsed, skipped = _read(sources, progress)
-        entries = _distinct_keys(_entries(parsed, embedder), taken=set())
+        entries = _distinct_keys(_entries(parsed, embedder))
         previous = _previous_keys(config.index_dir)
         return _write(
             config,
@@ -186,7 +186,7 @@ def build_entries(
         )
 
 
-def _distinct_keys(entries: Sequence[Entry], taken: set[str]) -> list[Entry]:
+def _distinct_keys(entries: Sequence[Entry], taken: Collection[str] = ()) -> list[Entry]:
     """``entries`` with every key unique, among them and against ``taken`` (kept articles).
 
     A key is the file's path inside the folder it was read from, so two folders (`index build
