@@ -75,6 +75,13 @@ def _print(console: Console, result: dict) -> None:
         f"→ build/encode [bold]{result['build_vs_encode']}[/] "
         f"({result['encode_per_s']} passages/s encoded, {result['build_per_s']} built)"
     )
+    if paragraph := result.get("long_paragraph"):
+        console.print(
+            f"One paragraph of {paragraph['chars']:,} characters built in "
+            f"{paragraph['one_paragraph_s']} s, the same text in ordinary paragraphs in "
+            f"{paragraph['paragraphs_s']} s → ratio [bold]{paragraph['ratio']}[/] "
+            "(synthetic vectors; linear building keeps it near 1)"
+        )
     table = Table(title="Answering (end to end, one question at a time)", title_justify="left")
     for column in ("passages", "index", "p50 ms", "p99 ms", "encode ms", "RSS MiB", "ANN R@10"):
         table.add_column(column, justify="right")

@@ -9,6 +9,10 @@ Speed is measured here, never by timed tests. Three questions are answered:
   library size, with the question's encoding, the floor, beside it; the resident memory of a
   fresh process holding that index; and the approximate index's recall against exact search.
   Each size runs in its own process so that one size's memory never counts in another's.
+- **Hostile shapes.** Is building linear in the input? One paragraph of a megabyte (an export
+  that lost its line breaks) against the same text in ordinary paragraphs, both read from a
+  file and built end to end with the real tokenizer deciding the splits; only the vectors are
+  synthetic (as for the scale runs), since the model's time is linear by construction.
 - **Scale.** Past the real passages we have, libraries are synthetic: real paragraphs repeated
   with their sentences reordered and numbers changed (so BM25 and SQLite see realistic text)
   and, instead of the model's vectors, noisy copies of the real passages' vectors (so a
@@ -38,7 +42,7 @@ from index.embedder import Embedder
 from index.evaluation import Question, load_squad, percentile
 from index.library import open_library
 from index.sentences import split_sentences
-from index.writer import Entry, Piece, build_entries, embedding_text
+from index.writer import Entry, Piece, build, build_entries, embedding_text
 
 Report = Callable[[str], None]
 CACHE = "embeddings.sqlite3"  # one cold embedding cache a run, beside its indexes
@@ -50,6 +54,7 @@ class BenchPlan:
     sizes: tuple[int, ...] = (1_000, 100_000)
     queries: int = 300
     real_passages: int | None = None  # use only the first articles (a quick run, the tests)
+    paragraph_chars: int = 2**20  # the one long paragraph of the hostile-shape build
 
 
 def questions(plan: BenchPlan) -> list[str]:
@@ -72,6 +77,12 @@ def run(
     result: dict[str, Any] = {"machine": _machine(), "queries": len(asked)}
     report(f"Encoding {count:,} passages bare, then building them end to end …")
     result |= build_throughput(real.entries, replace(config, index_dir=root / "real"), embedder)
+    report(f"Building one paragraph of {plan.paragraph_chars:,} characters, then the same text …")
+    base = _real_vectors(root / "real")
+    fake = _SyntheticEmbedder(config, base, embedder)
+    result["long_paragraph"] = long_paragraph(
+        real.entries, replace(config, index_dir=root / "paragraph"), fake, plan.paragraph_chars
+    )
     result["sizes"] = {}
     for size in plan.sizes:
         report(f"Answering at {size:,} passages …")
@@ -80,7 +91,7 @@ def run(
         started = time.perf_counter()
         if synthetic:  # the non-model cost of building at this size: the vectors are free
             entries = _synthetic(real.entries, size)
-            fake = _SyntheticEmbedder(config, _real_vectors(root / "real"))
+            fake = _SyntheticEmbedder(config, base)
             build_entries(entries, index, embedder=fake, use_cache=False)
         else:  # real text and vectors, from the cache the build above filled
             build_entries(_first(real.entries, size), index, embedder=embedder, cache=cache)
@@ -121,6 +132,36 @@ def build_throughput(
         "encode_per_s": round(len(passages) / encode_passages, 1),
         "build_per_s": round(len(passages) / build, 1),
     }
+
+
+def long_paragraph(
+    entries: Sequence[Entry], config: EngineConfig, embedder: Embedder, chars: int
+) -> dict[str, Any]:
+    """Build time of one ``chars``-long paragraph against the same text as the paragraphs it
+    was made of, each read from a Markdown file: a build that is linear in its input takes
+    about as long for both (the long one is tokenized twice, whole and by sentence, to be
+    cut), where anything quadratic shows as a ratio that grows with ``chars``."""
+    texts: list[str] = []
+    total = 0
+    for entry in _synthetic(entries, chars // 100):  # unique paragraphs: none is deduplicated
+        for piece in entry.pieces:
+            if total < chars:
+                texts.append(piece.text)
+                total += len(piece.text) + 1
+    figures: dict[str, Any] = {"chars": total}
+    for name, body in (("one_paragraph", " ".join(texts)), ("paragraphs", "\n\n".join(texts))):
+        folder = config.index_dir / name
+        (folder / "articles").mkdir(parents=True)
+        article = folder / "articles" / "article.md"
+        article.write_text(f"# A long article\n\n{body}\n", encoding="utf-8")
+        started = time.perf_counter()
+        report = build(
+            [article.parent], replace(config, index_dir=folder / "index"), embedder=embedder
+        )
+        figures[f"{name}_s"] = round(time.perf_counter() - started, 2)
+        figures[f"{name}_passages"] = report.passages
+    figures["ratio"] = round(figures["one_paragraph_s"] / figures["paragraphs_s"], 2)
+    return figures
 
 
 def answer_latency(config: EngineConfig, questions: Sequence[str]) -> dict[str, Any]:
@@ -195,16 +236,23 @@ class _SyntheticEmbedder:
 
     NOISE = 0.05  # per dimension: cosine to the source 1 / sqrt(1 + 384 * 0.05**2) ≈ 0.7
 
-    def __init__(self, config: EngineConfig, base: np.ndarray) -> None:
+    def __init__(
+        self, config: EngineConfig, base: np.ndarray, tokenizer: Embedder | None = None
+    ) -> None:
         self.name = config.model  # the index must open with the real model for its questions
         self.backend = config.backend
         self.fingerprint = f"synthetic|{config.model}"
         self.dimension = base.shape[1]
-        self.max_tokens = 254
+        self.max_tokens = tokenizer.max_tokens if tokenizer else 254
+        self._tokenizer = tokenizer
         self._base = base
         self._rng = np.random.default_rng(7)
 
     def count_tokens(self, texts: Sequence[str]) -> list[int]:
+        """The real model's word pieces when it is given (the splits then are a real build's),
+        else words: the synthetic libraries come pre-split and only need a cheap measure."""
+        if self._tokenizer:
+            return self._tokenizer.count_tokens(texts)
         return [len(t.split()) for t in texts]
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -32,6 +33,9 @@ VERSIONS = "versions"
 CACHE = "embeddings.sqlite3"
 LOCK = ".lock"
 KEEP_PREVIOUS = 1
+INCOMPLETE = ".incomplete"
+# How ``new_version`` names a version: a writer deletes no folder that is not named so.
+_VERSION_NAME = re.compile(r"\d{8}T\d{6}\.\d{6}-\d+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,14 +107,14 @@ def new_version(root: Path) -> Version:
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%f")
     path = root / VERSIONS / f"{stamp}-{os.getpid()}"
     path.mkdir()
-    (path / ".incomplete").touch()
+    (path / INCOMPLETE).touch()
     return Version(path)
 
 
 def publish(root: Path, version: Version) -> None:
     """Make ``version`` current with an atomic rename of a fresh symlink over ``current``."""
     _fsync_tree(version.dir)
-    (version.dir / ".incomplete").unlink()
+    (version.dir / INCOMPLETE).unlink()
     link = root / f".{CURRENT}.{os.getpid()}"
     with contextlib.suppress(FileNotFoundError):
         link.unlink()
@@ -138,24 +142,47 @@ def _check_root(root: Path) -> None:
             f"{root} holds other files ({', '.join(sorted(foreign)[:3])}); "
             "choose an empty or new directory for the index."
         )
+    versions = root / VERSIONS
+    if versions.is_symlink() or (versions.exists() and not versions.is_dir()):
+        raise IndexUnavailable(
+            f"{versions} is a link or a file, not the index's own folder, and a build deletes "
+            "old versions inside it: remove it, or choose a new directory for the index."
+        )
 
 
 def _remove_stale(root: Path) -> None:
     """Remove versions that a killed writer left unfinished."""
-    for path in (root / VERSIONS).iterdir():
-        if (path / ".incomplete").exists() or not any(path.iterdir()):
+    for path in _own_versions(root):
+        if (path / INCOMPLETE).is_file():
             shutil.rmtree(path, ignore_errors=True)
+        elif not any(path.iterdir()):  # killed between its mkdir and its marker
+            path.rmdir()
 
 
 def _remove_old(root: Path, keep: str) -> None:
     """Keep the new version and the one before it (a running bot may still read it)."""
     finished = sorted(
-        (p for p in (root / VERSIONS).iterdir() if p.name != keep),
+        (
+            p
+            for p in _own_versions(root)
+            if p.name != keep and p.joinpath("manifest.json").is_file()
+        ),
         key=lambda p: p.name,
         reverse=True,
     )
     for path in finished[KEEP_PREVIOUS:]:
         shutil.rmtree(path, ignore_errors=True)
+
+
+def _own_versions(root: Path) -> list[Path]:
+    """The folders in ``versions`` that a writer made: named as ``new_version`` names them, and
+    real folders, not links (``rmtree`` of a link's target would delete someone else's files).
+    Anything else a person put there is left alone."""
+    return [
+        path
+        for path in (root / VERSIONS).iterdir()
+        if _VERSION_NAME.fullmatch(path.name) and path.is_dir() and not path.is_symlink()
+    ]
 
 
 def _fsync_tree(path: Path) -> None:

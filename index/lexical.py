@@ -20,7 +20,7 @@ import numpy as np
 import Stemmer
 from bm25s.stopwords import STOPWORDS_EN
 
-from index.errors import IndexCorrupt
+from index.stored import damaged, read_object, value
 
 K1 = 1.2
 B = 0.75
@@ -146,18 +146,31 @@ class LexicalIndex:
 
     @classmethod
     def open(cls, directory: Path) -> LexicalIndex:
+        """The index in ``directory``, checked as far as is cheap: every use trusts its shape."""
+        meta = read_object(directory / "vocab.json")
+        vocab = value(meta, "vocab", dict, directory / "vocab.json")
+        num_docs = value(meta, "num_docs", int, directory / "vocab.json")
         try:
-            meta = json.loads((directory / "vocab.json").read_text(encoding="utf-8"))
-            arrays = [
+            data, indices, indptr = (
                 np.load(directory / f"{name}.npy", mmap_mode="r", allow_pickle=False)
                 for name in ("data", "indices", "indptr")
-            ]
-            return cls(*arrays, vocab=meta["vocab"], num_docs=int(meta["num_docs"]))
-        except (OSError, ValueError, KeyError) as error:
-            raise IndexCorrupt(
-                f"The lexical index in {directory} is damaged ({type(error).__name__}): "
-                "rebuild the index with `citebot index build DIR`."
-            ) from None
+            )
+        except (OSError, ValueError) as error:
+            raise damaged(directory, type(error).__name__) from None
+        fits = (
+            data.ndim == indices.ndim == indptr.ndim == 1
+            and data.dtype.kind == "f"
+            and indices.dtype.kind in "iu"
+            and indptr.dtype.kind in "iu"
+            and len(indptr) > 0
+            and indptr[0] == 0
+            and indptr[-1] == len(indices) == len(data)
+            # Every term a question can hold has a column (build's empty placeholder has none).
+            and all(type(i) is int and 0 <= i < len(indptr) - 1 for t, i in vocab.items() if t)
+        )
+        if not fits:
+            raise damaged(directory, "its arrays and vocabulary do not fit together")
+        return cls(data, indices, indptr, vocab=vocab, num_docs=num_docs)
 
     def query(self, text: str) -> LexicalQuery:
         terms = self._analyzer.terms(text)

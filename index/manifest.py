@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import typing
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from index.errors import IndexCorrupt, IndexIncompatible
+from index.errors import IndexIncompatible
+from index.stored import read_object, value
 
 FORMAT_VERSION = 1
 """Bump when a reader of the previous format could misread a new index."""
@@ -35,28 +37,15 @@ class Manifest:
 
     @classmethod
     def read(cls, path: Path) -> Manifest:
-        try:
-            data = json.loads(path.read_text(encoding="utf-8"))
-            version = int(data["format_version"])
-        except FileNotFoundError:
-            raise IndexCorrupt(
-                f"{path} is missing: rebuild the index with `citebot index build DIR`."
-            ) from None
-        except (ValueError, KeyError, TypeError, UnicodeDecodeError):
-            raise IndexCorrupt(
-                f"{path} is damaged: rebuild the index with `citebot index build DIR`."
-            ) from None
+        """The manifest at ``path``, every field of the type the writer gives it."""
+        data = read_object(path)
+        version = value(data, "format_version", int, path)
         if version > FORMAT_VERSION:
             raise IndexIncompatible(
                 f"The index at {path.parent} was written by a newer citebot (format {version}, "
                 f"this one reads {FORMAT_VERSION}): upgrade citebot or rebuild the index."
             )
-        try:
-            return cls(**{name: data[name] for name in cls.__dataclass_fields__})
-        except KeyError as missing:
-            raise IndexCorrupt(
-                f"{path} lacks {missing}: rebuild the index with `citebot index build DIR`."
-            ) from None
+        return cls(**{name: value(data, name, kind, path) for name, kind in _FIELDS.items()})
 
     def check_model(self, model: str, dimension: int | None = None) -> None:
         """Vectors from two models don't compare: refuse, and say both ways out."""
@@ -66,3 +55,6 @@ class Manifest:
                 f"{model!r}. Set CITEBOT_EMBEDDING_MODEL={self.model} (or pass --model), or "
                 "rebuild the index with `citebot index build DIR`."
             )
+
+
+_FIELDS: dict[str, type] = typing.get_type_hints(Manifest)

@@ -30,22 +30,34 @@ _BEFORE_NUMBER = frozenset((
 ))
 # fmt: on
 
+# Every pattern runs once over a paragraph that may be a megabyte of hostile text, so none may
+# rescan: runs of punctuation and white space are taken possessively (``*+``, ``++``), and a
+# candidate never starts inside a run it could only fail from again.
 # Candidate ends: terminal punctuation, closing quotes/brackets, then white space.
-_END = re.compile(r"""[.!?…]+["'”’»)\]]*(?=\s)""")
+_END = re.compile(r"""(?<![.!?…])[.!?…]++["'”’»)\]]*+(?=\s)""")
 # What may open a sentence after the white space: a capital, a digit, a quote or bracket.
-_OPENER = re.compile(r"""\s+(?=["'“‘«(\[]*[A-Z0-9À-ÖØ-Þ\u0370-\u03ff\u0400-\u042f])""")
+_OPENER = re.compile(r"""\s++(?=["'“‘«(\[]*+[A-Z0-9À-ÖØ-Þ\u0370-\u03ff\u0400-\u042f])""")
 # A line break that ends a sentence without punctuation: before a bullet, or after a line
-# that is not a sentence (headings, list items, captions).
-_BREAK = re.compile(r"\n\s*(?=[-*•]\s|\d+[.)]\s)|(?<=[^.!?…,;:\s])[ \t]*\n(?=\s*[A-Z0-9\"“])")
-_WORD_BEFORE = re.compile(r"([\w.]+)$")
+# that is not a sentence (headings, list items, captions). Group 1 is the line break.
+_BREAK = re.compile(
+    r"(?<!\s)[^\S\n]*+(\n)\s*+(?=[-*•]\s|\d+[.)]\s)"
+    r"|(?<=[^.!?…,;:\s])[ \t]*+(\n)(?=\s*+[A-Z0-9\"“])"
+)
+# The word before a full stop, matched backwards in the reversed text: from the stop, it
+# costs the word's length, where a forward search for "the word that ends here" rescans
+# the text from its start for every full stop.
+_WORD_BACKWARDS = re.compile(r"[\w.]+")
 
 
 def split_sentences(text: str) -> tuple[Span, ...]:
     """Spans of the sentences of ``text``, in order, without their surrounding white space.
 
-    Every non-space character of ``text`` lies in exactly one span.
+    Every non-space character of ``text`` lies in exactly one span. The work is linear in the
+    length of ``text``, whatever it holds.
     """
-    cuts = sorted({m.end() for m in _END.finditer(text) if _ends_sentence(text, m)} | _breaks(text))
+    backwards = text[::-1]
+    ends = {m.end() for m in _END.finditer(text) if _ends_sentence(text, backwards, m)}
+    cuts = sorted(ends | _breaks(text))
     spans: list[Span] = []
     start = 0
     for cut in [*cuts, len(text)]:
@@ -57,15 +69,21 @@ def split_sentences(text: str) -> tuple[Span, ...]:
 
 
 def _breaks(text: str) -> set[int]:
-    return {m.start() for m in _BREAK.finditer(text)}
+    return {m.start(m.lastindex or 0) for m in _BREAK.finditer(text)}
 
 
-def _ends_sentence(text: str, match: re.Match[str]) -> bool:
-    if not _OPENER.match(text, match.end()):
+def _ends_sentence(text: str, backwards: str, match: re.Match[str]) -> bool:
+    """Does the candidate ``match`` end a sentence? ``backwards`` is ``text`` reversed."""
+    opener = _OPENER.match(text, match.end())
+    if not opener:
         return False
-    if match.group().startswith((".", "…")) and len(match.group()) == 1:
-        word = _WORD_BEFORE.search(text, 0, match.start())
-        if word and _is_abbreviation(word.group(1), text[match.end() :].lstrip()[:1]):
+    if match.group() in (".", "…"):
+        before = match.start()
+        if text[before - 1 : before] == "\n":  # a stop wrapped onto the line after its word
+            before -= 1
+        word = _WORD_BACKWARDS.match(backwards, len(text) - before)
+        following = text[opener.end() : opener.end() + 1]
+        if word and _is_abbreviation(word.group()[::-1], following):
             return False
     return True
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -84,7 +84,7 @@ def build(
     with layout.writing(config.index_dir):
         embedder = embedder or Embedder(config)
         parsed, skipped = _read(sources, progress)
-        entries = _entries(parsed, embedder)
+        entries = _distinct_keys(_entries(parsed, embedder))
         previous = _previous_keys(config.index_dir)
         return _write(
             config,
@@ -112,20 +112,21 @@ def add(
         embedder = embedder or Embedder(config)
         parsed, skipped = _read(paths, progress)
         new = _entries(parsed, embedder)
-        keys = {e.key for e in new}
         try:
             current = _current_entries(config, embedder)
         except IndexMissing:
             current = []  # adding to no index starts one
-        # The same file may have been indexed under another key (built as part of a folder).
+        # A file added again replaces its articles, whatever key they had (built as part of a
+        # folder); another file that happens to have the same name does not.
         files = {Path(e.path).resolve() for e in new}
-        kept = [e for e in current if e.key not in keys and Path(e.path).resolve() not in files]
+        kept = [e for e in current if Path(e.path).resolve() not in files]
+        new = _distinct_keys(new, taken={e.key for e in kept})
         return _write(
             config,
             embedder,
             kept + new,
             progress,
-            added=tuple(sorted(keys)),
+            added=tuple(sorted(e.key for e in new)),
             skipped=skipped,
             started=started,
         )
@@ -188,6 +189,47 @@ def build_entries(
             cache_path=cache,
             use_cache=use_cache,
         )
+
+
+def _distinct_keys(entries: Sequence[Entry], taken: Collection[str] = ()) -> list[Entry]:
+    """``entries`` with every key unique, among them and against ``taken`` (kept articles).
+
+    A key is the file's path inside the folder it was read from, so two folders (`index build
+    a b`, or `index add a/intro.md` then `b/intro.md`) can both hold an ``intro.md``. Each
+    clashing key is qualified with the names of the folders above its file, one more at a
+    time, until it is unique ("a/intro.md", "b/intro.md"); keys that do not clash, and so
+    every key of a single-folder build, stay as they are. The articles already in ``taken``
+    keep theirs: a key a user has seen never changes under them.
+    """
+    owners: dict[str, set[str]] = {}
+    for entry in entries:
+        owners.setdefault(entry.key, set()).add(entry.path)
+    used = set(taken) | set(owners)
+    out = []
+    for entry in entries:
+        if entry.key not in taken and len(owners[entry.key]) == 1:
+            out.append(entry)
+            continue
+        folders = _folders_above(entry)
+        keys = ("/".join([*folders[-depth:], entry.key]) for depth in range(1, len(folders) + 1))
+        key = next((k for k in keys if k not in used), None)
+        if key is None:  # the same folders all the way up: one file, read twice
+            raise CitebotError(f"{entry.path} was given twice: name each folder once.")
+        log.info("%s is keyed %s: %s is another file's", entry.path, key, entry.key)
+        used.add(key)
+        out.append(replace(entry, key=key))
+    return out
+
+
+def _folders_above(entry: Entry) -> tuple[str, ...]:
+    """The folders above the one the entry's key is relative to, nearest last."""
+    path = Path(entry.path).absolute()
+    parts = path.parts[1:]  # without the root ("/")
+    for size in range(1, len(parts) + 1):
+        tail = "/".join(parts[-size:])
+        if entry.key == tail or entry.key.startswith(f"{tail}#"):
+            return parts[:-size]
+    return parts[:-1]
 
 
 def _matches(entry: Entry, wanted: Iterable[str]) -> bool:

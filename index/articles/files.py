@@ -36,12 +36,16 @@ def discover(source: Path) -> tuple[list[Path], list[SkippedFile]]:
 
     Hidden files and folders are ignored; files of other types are reported so that a user who
     expected a PDF to be read learns why it was not; a symlink back into a folder already
-    walked is reported and not followed.
+    walked is reported and not followed. A symlink that leads out of ``source`` is reported
+    and not followed either: the folder given is all that is indexed, and a link to a secret
+    elsewhere (a ``.env``, a key) must not end up quoted to a Discord server. A file named by
+    the user (``source`` itself) is read wherever it is.
     """
     if not source.is_dir():
         if source.suffix.lower() in SUFFIXES:
             return [source], []
         return [], [SkippedFile(str(source), _unsupported(source))]
+    root = source.resolve()
     found: list[Path] = []
     skipped: list[SkippedFile] = []
     seen: set[tuple[int, int]] = set()
@@ -53,16 +57,33 @@ def discover(source: Path) -> tuple[list[Path], list[SkippedFile]]:
             dirs.clear()
             continue
         seen.add((stat.st_dev, stat.st_ino))
-        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        dirs[:] = [d for d in sorted(dirs) if _kept(here / d, root, skipped)]
         for name in sorted(files):
             path = here / name
-            if name.startswith("."):
+            if not _kept(path, root, skipped):
                 continue
             if path.suffix.lower() in SUFFIXES:
                 found.append(path)
             else:
                 skipped.append(SkippedFile(str(path), _unsupported(path)))
     return found, skipped
+
+
+def _kept(path: Path, root: Path, skipped: list[SkippedFile]) -> bool:
+    """Whether the walk takes ``path``: not hidden, and not a link out of ``root`` (the real
+    path of the folder given), which is reported in ``skipped``."""
+    if path.name.startswith("."):
+        return False
+    if not path.is_symlink():
+        return True
+    try:
+        inside = path.resolve(strict=True).is_relative_to(root)
+    except (OSError, RuntimeError):  # RuntimeError: a loop of links (Python < 3.13)
+        skipped.append(SkippedFile(str(path), "symbolic link to nothing, or a loop of links"))
+        return False
+    if not inside:
+        skipped.append(SkippedFile(str(path), "symbolic link out of the folder: not followed"))
+    return inside
 
 
 def read_text(path: Path, *, large: bool = False) -> str:

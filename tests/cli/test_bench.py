@@ -34,6 +34,10 @@ def test_bench_json_has_every_figure(tmp_path, monkeypatch, capsys, model_cache)
     result = json.loads(capsys.readouterr().out)
     assert result["build_vs_encode"] > 0
     assert result["encode_per_s"] > 0 and result["build_per_s"] > 0
+    paragraph = result["long_paragraph"]
+    assert paragraph["chars"] >= 2**20
+    assert paragraph["one_paragraph_s"] > 0 and paragraph["paragraphs_s"] > 0
+    assert paragraph["one_paragraph_passages"] > 1  # cut to the window, not read as one
     assert set(result["sizes"]) == {"20", "300"}
     real, synthetic = result["sizes"]["20"], result["sizes"]["300"]
     assert not real["synthetic"] and synthetic["synthetic"]

@@ -211,6 +211,38 @@ def test_discover_skips_hidden_reports_others_and_survives_symlink_loops(tmp_pat
     assert "symlink loop" in reasons["loop"]
 
 
+def test_discover_never_follows_a_link_out_of_the_folder(tmp_path):
+    """A link to a secret elsewhere (a `.env`, a key) is reported, not indexed and quoted;
+    links that stay inside the folder are followed, and a file the user names is read."""
+    outside = tmp_path / "home"
+    outside.mkdir()
+    (outside / ".env").write_text("DISCORD_TOKEN=secret\n")
+    (outside / "notes.md").write_text("private")
+    library = tmp_path / "library"
+    (library / "sub").mkdir(parents=True)
+    (library / "sub" / "a.md").write_text("x")
+    (library / ".drafts").mkdir()
+    (library / ".drafts" / "b.md").write_text("x")
+    (library / "env.txt").symlink_to(outside / ".env")
+    (library / "sub" / "up.md").symlink_to("../../home/notes.md")
+    (library / "home").symlink_to(outside, target_is_directory=True)
+    (library / "alias.md").symlink_to(library / "sub" / "a.md")
+    (library / "drafts").symlink_to(".drafts", target_is_directory=True)
+    (library / "loop.md").symlink_to("loop.md")
+    (library / "gone.md").symlink_to(outside / "gone.md")
+    (tmp_path / "link-to-library").symlink_to(library, target_is_directory=True)
+
+    for folder in (library, tmp_path / "link-to-library"):
+        found, skipped = discover(folder)
+
+        assert found == [folder / "alias.md", folder / "drafts" / "b.md", folder / "sub" / "a.md"]
+        outward = {Path(s.path).relative_to(folder).as_posix(): s.reason for s in skipped}
+        assert set(outward) == {"env.txt", "home", "sub/up.md", "loop.md", "gone.md"}
+        assert all("out of the folder" in outward[name] for name in ("env.txt", "home"))
+        assert "loop of links" in outward["loop.md"]
+    assert discover(library / "env.txt") == ([library / "env.txt"], [])
+
+
 def _without_permission(path: Path) -> None:
     if os.geteuid() == 0:
         pytest.skip("root reads every file")

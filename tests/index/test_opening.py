@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import replace
 
 import numpy as np
@@ -118,3 +119,70 @@ def test_a_running_library_survives_its_directory_being_deleted(built, config, e
     assert library.refresh() is False  # nothing new to open: keep serving what is open
     answer = library.search("How many stops will the tram have?")
     assert "fourteen stops" in answer.best.passage.text
+
+
+def _edit_json(path, **changes) -> None:
+    """Replace fields of the JSON object in ``path``; ``Infinity`` is written as JSON allows."""
+    path.write_text(json.dumps({**json.loads(path.read_text()), **changes}))
+
+
+def _replace_with_folder(path) -> None:
+    path.unlink()
+    path.mkdir()
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        lambda v: _edit_json(v.manifest, format_version=math.inf),
+        lambda v: _edit_json(v.manifest, format_version="1"),
+        lambda v: _edit_json(v.manifest, model=5),
+        lambda v: _edit_json(v.manifest, passages=-1),
+        lambda v: _edit_json(v.manifest, sentences=True),
+        lambda v: _edit_json(v.manifest, dimension=None),
+        lambda v: v.manifest.write_text("[]"),
+        lambda v: v.manifest.write_text('"manifest"'),
+        lambda v: v.manifest.write_bytes(b"\xff\xfe{}"),
+        lambda v: _replace_with_folder(v.manifest),
+        lambda v: v.manifest.write_text("[" * 100_000 + "]" * 100_000),
+        lambda v: (v.lexical / "vocab.json").write_text("[]"),
+        lambda v: (v.lexical / "vocab.json").write_text('{"vocab": []}'),
+        lambda v: _edit_json(v.lexical / "vocab.json", vocab=[]),
+        lambda v: _edit_json(v.lexical / "vocab.json", num_docs=math.nan),
+        lambda v: _edit_json(v.lexical / "vocab.json", vocab={"tram": "0"}),
+        lambda v: _edit_json(v.lexical / "vocab.json", vocab={"tram": 10**9}),
+        lambda v: _replace_with_folder(v.lexical / "vocab.json"),
+        lambda v: np.save(v.lexical / "indptr.npy", np.array([0, 1]), allow_pickle=False),
+        lambda v: np.save(v.lexical / "data.npy", np.array(["x"]), allow_pickle=False),
+        lambda v: np.save(v.lexical / "indices.npy", np.array(7), allow_pickle=False),
+    ],
+    ids=[
+        "manifest-format-infinity",
+        "manifest-format-text",
+        "manifest-model-number",
+        "manifest-negative-count",
+        "manifest-boolean-count",
+        "manifest-null-dimension",
+        "manifest-list",
+        "manifest-string",
+        "manifest-not-utf8",
+        "manifest-folder",
+        "manifest-deeply-nested",
+        "vocab-list",
+        "vocab-without-count",
+        "vocab-field-list",
+        "vocab-count-nan",
+        "vocab-id-text",
+        "vocab-id-out-of-range",
+        "vocab-folder",
+        "bm25-short-indptr",
+        "bm25-text-scores",
+        "bm25-scalar-indices",
+    ],
+)
+def test_a_damaged_manifest_or_vocabulary_fails_on_open_in_one_line(
+    built, config, embedder, damage
+):
+    """Damage the writer never makes fails when the index is opened, not at a question."""
+    damage(built)
+    _fails_with(config, embedder, IndexUnavailable, str(built.dir), "citebot index build")
