@@ -11,6 +11,7 @@ import json
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import TypeVar
 
 from rich.console import Console
 
@@ -27,12 +28,21 @@ from index import (
     remove,
 )
 from index.config import BACKENDS, DENSE_KINDS
-from index.evaluation import details, evaluate, evaluate_files, load_squad, load_tsv
+from index.evaluation import (
+    EvalResult,
+    FileEvalResult,
+    details,
+    evaluate,
+    evaluate_files,
+    load_squad,
+    load_tsv,
+)
 
 log = logging.getLogger("citebot")
 SAMPLES = Path("samples")
 
 Handler = Callable[[argparse.Namespace, EngineConfig, Console], int]
+_Result = TypeVar("_Result", EvalResult, FileEvalResult)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -250,11 +260,7 @@ def _eval(args: argparse.Namespace, config: EngineConfig, console: Console) -> i
         unanswerable = load_squad(args.unanswerable).questions if args.unanswerable else ()
     with progress_bar(Console(stderr=True) if args.json else console) as progress:
         result = evaluate(indexed, config, unanswerable=unanswerable, progress=progress)
-    if args.json:
-        print(json.dumps(result.to_dict(), indent=2))
-    else:
-        render.print_eval(console, result)
-    return 0
+    return _show(args, console, result, render.print_eval)
 
 
 def _eval_files(args: argparse.Namespace, config: EngineConfig, console: Console) -> int:
@@ -268,10 +274,20 @@ def _eval_files(args: argparse.Namespace, config: EngineConfig, console: Console
     if args.details:
         rows = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in details(result))
         args.details.write_text(rows, encoding="utf-8")
+    return _show(args, console, result, render.print_file_eval)
+
+
+def _show(
+    args: argparse.Namespace,
+    console: Console,
+    result: _Result,
+    table: Callable[[Console, _Result], None],
+) -> int:
+    """An evaluation's figures: one JSON object for scripts, or tables for people."""
     if args.json:
         print(json.dumps(result.to_dict(), indent=2))
     else:
-        render.print_file_eval(console, result)
+        table(console, result)
     return 0
 
 
