@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from index import build, open_library
+from index import EngineConfig, build, open_library
 from index.lexical import Analyzer, LexicalIndex
 
 pytestmark = pytest.mark.slow
@@ -17,27 +17,20 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def library(tmp_path_factory, embedder):
-    from conftest import _write_markdown
-
-    from index import EngineConfig
-
     root = tmp_path_factory.mktemp("names")
     folder = root / "articles"
-    _write_markdown(
-        folder,
-        "pact.md",
-        "Valdoria and Ostren Renew Their Defence Pact",
-        [
-            "The small coastal state of Valdoria has a mutual defence pact with the Republic of "
-            "Ostren, signed in Lenhaven in 1997.",
-            "Azerbaijan and Valdoria opened embassies in each other's capitals last spring.",
-        ],
+    folder.mkdir()
+    (folder / "pact.md").write_text(
+        "---\ntitle: Valdoria and Ostren Renew Their Defence Pact\n---\n\n"
+        "The small coastal state of Valdoria has a mutual defence pact with the Republic of "
+        "Ostren, signed in Lenhaven in 1997.\n\n"
+        "Azerbaijan and Valdoria opened embassies in each other's capitals last spring.\n",
+        encoding="utf-8",
     )
-    _write_markdown(
-        folder,
-        "tram.md",
-        "Harbour Tram Approved",
-        ["Brennick city council voted to build a tram line with fourteen stops."],
+    (folder / "tram.md").write_text(
+        "---\ntitle: Harbour Tram Approved\n---\n\n"
+        "Brennick city council voted to build a tram line with fourteen stops.\n",
+        encoding="utf-8",
     )
     config = EngineConfig(index_dir=root / "index", cache_dir=root / "cache")
     build([folder], config, embedder=embedder)
