@@ -25,7 +25,7 @@ def create_bot(settings: Settings | None = None, *, embedder: Embedder | None = 
     ``embedder`` that is already loaded (tests, tools) to skip loading the model again.
     """
     from bot.client import CitebotBot, ShardedCitebotBot
-    from cli.environment import environment
+    from index.config import environment
 
     settings = settings or Settings.from_env(environment())
     kind = ShardedCitebotBot if settings.sharded else CitebotBot

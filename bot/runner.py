@@ -16,8 +16,8 @@ import discord
 
 from bot import Settings, create_bot
 from bot.settings import TOKEN_SETTING
-from cli.environment import environment
 from index import CitebotError, EngineConfig
+from index.config import environment
 
 
 def run(engine: EngineConfig | None = None) -> int:

@@ -16,7 +16,6 @@ from typing import TypeVar
 from rich.console import Console
 
 from cli import bench, render
-from cli.environment import environment
 from cli.progress import progress_bar
 from index import (
     CitebotError,
@@ -27,7 +26,7 @@ from index import (
     open_library,
     remove,
 )
-from index.config import BACKENDS, DENSE_KINDS
+from index.config import BACKENDS, DENSE_KINDS, environment
 from index.evaluation import (
     EvalResult,
     FileEvalResult,

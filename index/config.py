@@ -1,15 +1,20 @@
 """Every knob of the engine, in one place, with the reasons for its default.
 
-The library never reads the environment by itself: front ends call ``EngineConfig.from_env``
-with the mapping they were given and pass the result down.
+The library never reads the environment by itself: front ends call ``environment()`` once at
+start, hand the mapping to ``EngineConfig.from_env`` (the bot to its own settings as well) and
+pass the result down. Both front ends start from that one mapping, so ``citebot ask`` and
+``citebot run`` can never disagree about where the index is or which model built it.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Literal, TypeVar
+
+from dotenv import dotenv_values
 
 from index.errors import CitebotError
 
@@ -111,6 +116,12 @@ class EngineConfig:
         if "backend" in given:
             given["backend"] = _choice(BACKENDS, "--backend", str(given["backend"]))
         return replace(config, **given)  # type: ignore[arg-type]
+
+
+def environment(dotenv: Path = Path(".env")) -> dict[str, str]:
+    """``.env`` values (when the file exists), overridden by the process environment."""
+    values = {k: v for k, v in dotenv_values(dotenv).items() if v is not None}
+    return {**values, **os.environ}
 
 
 def _choice(choices: tuple[_Choice, ...], name: str, value: str) -> _Choice:

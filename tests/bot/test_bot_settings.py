@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import inspect
 import logging
-import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -13,7 +11,6 @@ import discord
 import pytest
 from bot_helpers import FakeFollowup, FakeInteraction, FakeResponse
 from discord.ext import commands
-from tests_paths import REPO
 
 import bot.runner
 import cli.main
@@ -141,22 +138,6 @@ def test_a_token_discord_refuses_is_one_line_and_never_logged(
     assert "logging in using static token" in caplog.text  # discord.py's own login, logged
     assert TOKEN not in out + err + caplog.text
     assert TOKEN.split(".")[0] not in out + err + caplog.text  # nor a recognisable part of it
-
-
-@pytest.mark.slow
-def test_python_m_bot_without_a_token_exits_2_without_a_traceback(clean_env: Path) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "bot"],
-        cwd=clean_env,
-        env={"PATH": "/usr/bin:/bin", "PYTHONPATH": str(REPO), "HF_HUB_OFFLINE": "1"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
-    assert done.returncode == 2
-    assert "DISCORD_TOKEN" in done.stderr
-    assert "Traceback" not in done.stderr
 
 
 @pytest.mark.parametrize(
