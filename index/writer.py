@@ -362,6 +362,13 @@ def _write(
     use_cache: bool = True,
 ) -> BuildReport:
     articles, rows = _number(entries)
+    if not rows:
+        # An index with no passage cannot answer anything, and BM25 cannot be built over none:
+        # say so in one line and keep whatever index there was.
+        raise CitebotError(
+            "No article text to index (any skipped files are listed above); "
+            "the index was left as it was."
+        )
     passage_texts = [
         embedding_text(articles[r.passage.article_id].title, r.passage.text) for r in rows
     ]

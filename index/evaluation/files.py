@@ -134,6 +134,7 @@ def evaluate_files(
         config = replace(config, index_dir=index_dir or Path(scratch) / "index")
         # A throwaway index keeps its vectors in the model cache, so reruns re-embed nothing.
         cache = None if index_dir else config.cache_dir / "eval-embeddings.sqlite3"
+        config.cache_dir.mkdir(parents=True, exist_ok=True)
         report = build(articles, config, embedder=embedder, progress=progress, cache=cache)
         library = open_library(config, embedder=embedder)
         rows = []

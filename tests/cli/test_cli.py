@@ -72,6 +72,27 @@ def test_info_shows_counts_and_model(index_dir, capsys):
     assert re.search(r"^ *dense index +flat *$", out, re.MULTILINE), out
 
 
+@pytest.mark.parametrize("step", ["build an empty folder", "remove the last article"])
+def test_a_change_that_leaves_no_text_is_refused_and_the_index_kept(
+    index_dir, tmp_path, capsys, step
+):
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    change = {
+        "build an empty folder": ["index", "build", str(empty)],
+        "remove the last article": ["index", "remove", "tram.md"],
+    }[step]
+    capsys.readouterr()
+
+    code = main([*change, "--index-dir", str(index_dir)])
+
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.startswith("error: No article text to index") and err.count("\n") == 1
+    assert main(["ask", "How often do the trams run?", "--index-dir", str(index_dir)]) == 0
+    assert "every six minutes" in capsys.readouterr().out
+
+
 def test_errors_are_one_line_with_status_2(cli_env, capsys):
     code = main(["ask", "anything", "--index-dir", str(cli_env / "nowhere")])
 
