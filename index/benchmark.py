@@ -42,7 +42,7 @@ from index.embedder import Embedder
 from index.evaluation import Question, load_squad, percentile
 from index.library import open_library
 from index.sentences import split_sentences
-from index.writer import Entry, Piece, build, build_entries, embedding_text
+from index.writer import Entry, Piece, build, build_entries, embedding_text, fit_titles
 
 Report = Callable[[str], None]
 CACHE = "embeddings.sqlite3"  # one cold embedding cache a run, beside its indexes
@@ -109,7 +109,12 @@ def build_throughput(
 ) -> dict[str, Any]:
     """Raw model throughput against ``build`` end to end, over the same passages, from a cold
     cache (the index's own, which ``run`` reuses for its real-text sizes)."""
-    passages = [embedding_text(e.meta.title, p.text) for e in entries for p in e.pieces]
+    titles = fit_titles([e.meta.title for e in entries], embedder.count_tokens)
+    passages = [
+        embedding_text(title, p.text)
+        for title, e in zip(titles, entries, strict=True)
+        for p in e.pieces
+    ]
     sentences = [s.of(p.text) for e in entries for p in e.pieces for s in p.sentences]
     embedder.model.encode(passages[:64], batch_size=config.batch_size)  # warm the kernels
     started = time.perf_counter()

@@ -9,6 +9,7 @@ library re-embeds nothing, and a kill at any moment leaves the previous index as
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 from collections.abc import Callable, Collection, Iterable, Sequence
@@ -26,7 +27,7 @@ from index.embedder import Embedder
 from index.errors import ArticleError, CitebotError, IndexMissing
 from index.lexical import LexicalIndex
 from index.manifest import Manifest
-from index.passages import split_passages
+from index.passages import TokenCounter, split_passages
 from index.records import (
     Article,
     ArticleMeta,
@@ -348,6 +349,23 @@ def embedding_text(title: str, text: str) -> str:
     return f"{title}\n\n{text}" if title else text
 
 
+def fit_titles(titles: Sequence[str], count_tokens: TokenCounter) -> list[str]:
+    """Each title cut at a word to at most ``TITLE_TOKENS`` word pieces.
+
+    Passages are cut to leave that much of the model's window to the title put in front of
+    them; a longer title (papers' often run to 40) would push the end of a long passage past
+    the window, unseen by the model. The subject is in a title's first words.
+    """
+    fitted = list(titles)
+    for i, count in enumerate(count_tokens(fitted)):
+        if count > TITLE_TOKENS:
+            words = fitted[i].split()
+            sizes = itertools.accumulate(count_tokens(words))
+            kept = sum(1 for size in sizes if size <= TITLE_TOKENS)
+            fitted[i] = " ".join(words[:kept])
+    return fitted
+
+
 def _write(
     config: EngineConfig,
     embedder: Embedder,
@@ -369,9 +387,10 @@ def _write(
             "No article text to index (any skipped files are listed above); "
             "the index was left as it was."
         )
-    passage_texts = [
-        embedding_text(articles[r.passage.article_id].title, r.passage.text) for r in rows
-    ]
+    ids = list(articles)
+    fitted = fit_titles([articles[i].title for i in ids], embedder.count_tokens)
+    titles = dict(zip(ids, fitted, strict=True))
+    passage_texts = [embedding_text(titles[r.passage.article_id], r.passage.text) for r in rows]
     sentence_texts = [s.of(r.passage.text) for r in rows for s in r.passage.sentences]
     total = len(passage_texts) + len(sentence_texts)
     done = 0
@@ -483,5 +502,6 @@ __all__ = [
     "build",
     "build_entries",
     "embedding_text",
+    "fit_titles",
     "remove",
 ]

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from index import CitebotError, add, build, open_library, remove
-from index.writer import TITLE_TOKENS, embedding_text
+from index.writer import TITLE_TOKENS, embedding_text, fit_titles
 
 TRAM = [
     "The city council approved a new tram line that will link the harbour district to the "
@@ -163,3 +164,27 @@ def test_long_paragraph_is_split_without_losing_text(tmp_path, config, embedder,
     assert 15 <= embedder.count_tokens([LONG_TITLE])[0] <= TITLE_TOKENS
     read = embedder.count_tokens([embedding_text(LONG_TITLE, p.text) for p in passages])
     assert max(read) <= embedder.max_tokens
+
+
+@pytest.mark.slow
+def test_a_title_too_long_for_its_room_is_cut_so_the_passage_is_read_whole(
+    tmp_path, config, embedder, write_markdown
+):
+    long_title = " ".join([LONG_TITLE] * 3)  # a paper's forty-word title
+    paragraph = " ".join(f"Sentence {i} is about the harbour tram." for i in range(80))
+    write_markdown(tmp_path / "long", "long.md", long_title, [paragraph])
+
+    report = build([tmp_path / "long"], config, embedder=embedder)
+
+    (fitted,) = fit_titles([long_title], embedder.count_tokens)
+    assert embedder.count_tokens([long_title])[0] > TITLE_TOKENS  # or this proves nothing
+    assert embedder.count_tokens([fitted])[0] <= TITLE_TOKENS
+    assert long_title.startswith(fitted) and len(fitted.split()) >= 10  # cut at a word
+    assert fit_titles([LONG_TITLE], embedder.count_tokens) == [LONG_TITLE]  # one that fits stays
+    library = open_library(config, embedder=embedder)
+    passages = library.snapshot.store.passages(list(range(report.passages)))
+    texts = [embedding_text(fitted, p.text) for p in passages]
+    assert max(embedder.count_tokens(texts)) <= embedder.max_tokens
+    # What was embedded is the fitted title with the whole passage.
+    stored = np.load(library.snapshot.version.passage_vectors)
+    assert np.allclose(stored, embedder.encode(texts), atol=1e-3)
