@@ -266,6 +266,11 @@ def _eval_files(args: argparse.Namespace, config: EngineConfig, console: Console
     if not (args.articles and args.questions) or args.file or args.split or args.unanswerable:
         raise CitebotError("End to end takes --articles DIR and --questions FILE.tsv, alone.")
     questions = [pair for path in args.questions for pair in load_tsv(path)]
+    if args.details:  # a path that cannot be written fails now, not after the whole run
+        try:
+            args.details.write_text("", encoding="utf-8")
+        except OSError as error:
+            raise CitebotError(f"Cannot write {args.details} ({error.strerror}).") from None
     with progress_bar(Console(stderr=True) if args.json else console) as progress:
         result = evaluate_files(
             args.articles, questions, config, index_dir=args.index_dir, progress=progress

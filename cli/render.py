@@ -180,6 +180,7 @@ def print_file_eval(console: Console, result: FileEvalResult) -> None:
         ("best passage holds the answer", f"{result.answer_in_best:.3f}"),
         ("marked sentence holds the answer", f"{result.sentence_hit:.3f}"),
         ("declined (questions the library cannot answer)", _share(result.declined_unanswerable)),
+        ("refused as asked (counted as declined)", f"{result.refused:,}"),
         ("latency p50", f"{result.p50_ms:.1f} ms"),
         ("latency p95", f"{result.p95_ms:.1f} ms"),
     ):
@@ -193,12 +194,17 @@ def _share(value: float | None) -> str:
 
 
 def print_bands(console: Console, bands: Sequence[Band], title: str) -> None:
-    """Calibration: how often the best passage was right at each confidence."""
+    """Calibration: how often the best passage was right at each confidence, questions the
+    library cannot answer counted as wrong whatever was quoted (what users meet)."""
     table = Table(title=title, title_justify="left")
-    for column in ("confidence", "questions", "right"):
+    for column in ("confidence", "answerable", "not answerable", "right (answerable)", "right"):
         table.add_column(column, justify="right")
     for band in bands:
         table.add_row(
-            f"{band.low:.1f}–{band.high:.1f}", f"{band.questions:,}", f"{band.correct:.3f}"
+            f"{band.low:.1f}–{band.high:.1f}",
+            f"{band.questions:,}",
+            f"{band.unanswerable:,}",
+            f"{band.correct:.3f}" if band.questions else "–",
+            f"{band.right:.3f}",
         )
     console.print(table)

@@ -69,6 +69,10 @@ class RetrievalConfig:
     # and the model only reads its first 256 word pieces anyway.
     max_question_chars: int = 1000
 
+    def __post_init__(self) -> None:
+        if self.rivals < 1:
+            raise CitebotError("The confidence needs at least one rival (the best passage).")
+
 
 @dataclass(frozen=True, slots=True)
 class EngineConfig:

@@ -96,6 +96,15 @@ class Analyzer:
 
 
 @dataclass(frozen=True, slots=True)
+class Name:
+    """A name of a question ("Russia", "NATO") and the ways an article may write it."""
+
+    spellings: frozenset[str]  # its term and the terms it extends ("azerbaijani", "azerbaijan")
+    ids: tuple[int, ...]  # those of the spellings that passages of the library hold
+    weight: float  # its idf
+
+
+@dataclass(frozen=True, slots=True)
 class LexicalQuery:
     """A question resolved against the vocabulary once, then used for every candidate."""
 
@@ -106,10 +115,9 @@ class LexicalQuery:
     # idf); and the weight of every adjacent pair, pairs with a term the library lacks included.
     pairs: tuple[tuple[int, int, float], ...] = ()
     pair_weight: float = 0.0
-    # The question's names ("Russia", "NATO", "HBoV1"): the ids of the indexed terms that may
-    # write each (``LexicalIndex.variants``; none when the library lacks it) and its idf. A
-    # name is what a question is about; see ``Retriever._subject``.
-    names: tuple[tuple[tuple[int, ...], float], ...] = ()
+    # The question's names ("Russia", "NATO", "HBoV1"): what a question is about; see
+    # ``Retriever._subject``.
+    names: tuple[Name, ...] = ()
 
 
 class LexicalIndex:
@@ -194,7 +202,7 @@ class LexicalIndex:
             if a in self._vocab and b in self._vocab
         )
         names = tuple(
-            (self.variants(name), idf[name])
+            self._name(name, idf[name])
             for name in dict.fromkeys(self._analyzer.names(text))
             if name in idf
         )
@@ -207,12 +215,17 @@ class LexicalIndex:
             names,
         )
 
-    def variants(self, term: str) -> tuple[int, ...]:
-        """Ids of the indexed terms that ``term`` is or extends by at most three letters:
+    def _name(self, term: str, weight: float) -> Name:
+        """``term`` and the terms it extends by one or two letters, of five letters or more:
         "Azerbaijani" is found where an article says "Azerbaijan", "Australian" where it says
-        "Australia" (the stemmer leaves names alone)."""
-        prefixes = {term} | {term[:end] for end in range(max(4, len(term) - 3), len(term))}
-        return tuple(self._vocab[p] for p in sorted(prefixes) if p in self._vocab)
+        "Australia" (the stemmer leaves names alone), and "Germany" is not found as "germ"."""
+        spellings = {term} | {term[:end] for end in range(max(5, len(term) - 2), len(term))}
+        ids = tuple(self._vocab[t] for t in sorted(spellings) if t in self._vocab)
+        return Name(frozenset(spellings), ids, weight)
+
+    def terms(self, text: str) -> frozenset[str]:
+        """The index terms of ``text``, known to the library or not (a title's, for names)."""
+        return frozenset(self._analyzer.terms(text))
 
     def occurs_in(self, term_id: int, first: int, last: int) -> bool:
         """Whether a passage with an id in ``[first, last]`` contains the term."""

@@ -79,10 +79,11 @@ def confidence(relevance: float, rivals: np.ndarray, config: RetrievalConfig) ->
     ``presence`` answers "does the library hold an answer at all": a logistic step around the
     relevance at which questions from outside and inside the library are equally frequent.
     ``distinct`` answers "is it this passage rather than one of its rivals", the best
-    ``config.rivals`` passages (this one among them): a softmax of their relevances. With one
-    rival it is a logistic of the margin, and two passages that tie are each right about half
-    the time; counting the next few too matters on long articles, where a paragraph's own
-    siblings often tie with it three or four ways (docs/retrieval.md).
+    ``config.rivals`` passages: its share of a softmax over their relevances (a lesser passage
+    is weighed against them all the same). For the best of two it is a logistic of the margin,
+    and two passages that tie are each right about half the time; counting the next few too
+    matters on long articles, where a paragraph's own siblings often tie with it three or four
+    ways (docs/retrieval.md).
     The product is what users see; docs/retrieval.md shows it calibrated per band.
     """
     distinct = 1.0 / float(np.exp(config.margin_slope * (rivals - relevance)).sum())
@@ -120,6 +121,7 @@ class Retriever:
         # immutable, so they are computed once per passage seen (bounded) and per article.
         self._sentence_terms: OrderedDict[int, _SentenceTerms] = OrderedDict()
         self._title_terms: dict[int, frozenset[int]] = {}
+        self._title_words: dict[int, frozenset[str]] = {}  # every term, indexed or not (names)
         self._ranges: dict[int, tuple[int, int]] = {}  # article id → its passage ids
         self._cache_lock = threading.Lock()  # searches run in several threads (the bot's)
 
@@ -206,15 +208,16 @@ class Retriever:
         matches, and no passage scores can tell, since they reward the words that do match.
         A name the article lacks therefore scales the confidence down by its weight.
         """
-        total = sum(weight for _, weight in query.names)
+        total = sum(name.weight for name in query.names)
         if total <= 0:
             return 1.0
-        title = self._title_terms.get(article_id, frozenset())
+        title = self._title_words.get(article_id, frozenset())
         first, last = self._article_range(article_id)
         found = sum(
-            weight
-            for variants, weight in query.names
-            if any(t in title or self._lexical.occurs_in(t, first, last) for t in variants)
+            name.weight
+            for name in query.names
+            if name.spellings & title
+            or any(self._lexical.occurs_in(t, first, last) for t in name.ids)
         )
         return found / total
 
@@ -268,6 +271,7 @@ class Retriever:
         if missing:
             for article in self._store.articles(missing):
                 terms = self._lexical.query(article.title).term_ids.tolist()
+                self._title_words[article.id] = self._lexical.terms(article.title)
                 self._title_terms[article.id] = frozenset(terms)
         return self._title_terms
 

@@ -151,6 +151,11 @@ def remove(
             raise CitebotError(
                 f"Not in the index: {', '.join(unknown)}. `citebot index list` shows the keys."
             )
+        if len(gone) == len(entries):
+            raise CitebotError(
+                "That would remove every article, and an index needs one: build a new library "
+                "with `citebot index build DIR` instead. The index was left as it was."
+            )
         return _write(
             config,
             embedder,
@@ -362,7 +367,9 @@ def fit_titles(titles: Sequence[str], count_tokens: TokenCounter) -> list[str]:
             words = fitted[i].split()
             sizes = itertools.accumulate(count_tokens(words))
             kept = sum(1 for size in sizes if size <= TITLE_TOKENS)
-            fitted[i] = " ".join(words[:kept])
+            # A first word longer than the room (a title in a script written without spaces)
+            # is cut inside: a word piece is at least a character.
+            fitted[i] = " ".join(words[:kept]) if kept else words[0][:TITLE_TOKENS]
     return fitted
 
 

@@ -21,11 +21,11 @@ from index.records import ParsedArticle
 _BLOCKS = re.compile(r"\n[ \t\xa0]*\n")
 _BYLINE = re.compile(r"^(?:by|written by|words by|author:)\s+(.+)$", re.IGNORECASE)
 _NAME_WORD = re.compile(r"^(?:[A-ZÀ-Þ][\w'’.-]*|de|da|van|von|der|del|la|le|bin|al-\w+)$")
-_HEADER_LINES = 8  # title repeats, byline, date, link, identifiers: a header is never longer
+_HEADER_BLOCKS = 8  # title repeats, byline, date, link, identifiers: a header is never longer
 _URL = re.compile(r"^https?://\S+$", re.IGNORECASE)
 # "Key: value" header lines, by what their key means for attribution. Keys not listed are not
 # header lines at all ("Abstract: …" opens the text).
-_FIELD = re.compile(r"^([A-Za-z][A-Za-z ]{0,20}?)\s*:\s*(.*)$", re.DOTALL)
+_FIELD = re.compile(r"^([A-Za-z][A-Za-z ]{0,20}?)\s*:\s*(.*)$")
 _FIELDS = {
     "author": "author",
     "authors": "author",
@@ -56,10 +56,10 @@ _FIELDS = {
     "accepted": None,
 }
 # An author list: names ("Jane Doe", "Doe, Jane", "J. R. Doe") separated by semicolons.
-_AUTHOR = re.compile(r"^[^\W\d_][\w'’.\- ]*(?:, ?[^\W\d_][\w'’.\- ]*)?$")
+_AUTHOR = re.compile(r"^[^\W\d_][\w'’.\-\u2010-\u2015 ]*(?:, ?[^\W\d_][\w'’.\-\u2010-\u2015 ]*)?$")
 # A section label with nothing under it, as exports of data tables write a missing abstract
 # ("Abstract: nan"): no text to quote.
-_EMPTY_SECTION = re.compile(r"^[A-Za-z][A-Za-z ]{0,20}:\s*(?:nan|none|null|n/?a)?$", re.IGNORECASE)
+_EMPTY_SECTION = re.compile(r"^[A-Za-z][A-Za-z ]{0,20}:\s*(?:nan|none|null|n/?a)$", re.IGNORECASE)
 _MAX_HEADER_LINE = 2000  # an author list of a large consortium; longer is text
 
 
@@ -114,7 +114,7 @@ def _header(blocks: list[str], title: str | None) -> tuple[dict[str, str], list[
     """
     found: dict[str, str] = {}
     consumed = 0
-    for block in blocks[:_HEADER_LINES]:
+    for block in blocks[:_HEADER_BLOCKS]:
         if title and clean(block).casefold() == title.casefold():
             consumed += 1
             continue
@@ -139,11 +139,9 @@ def _field(line: str, title: str | None, found: dict[str, str]) -> tuple[str, st
     if _URL.match(line):
         return "url", line
     if (match := _FIELD.match(line)) and (key := match.group(1).casefold()) in _FIELDS:
-        name = _FIELDS[key]
-        value = clean(match.group(2))
-        if name == "date":
-            value = parse_date(value) or value
-        return (name or "", value)
+        name = _FIELDS[key] or ""
+        value = _labelled(name, clean(match.group(2)))
+        return None if value is None else (name, value)
     if "date" not in found and len(line) <= 60 and (date := parse_date(line, strict=True)):
         return "date", date
     if "author" not in found and (author := _byline(line, strict=title is None)):
@@ -151,6 +149,21 @@ def _field(line: str, title: str | None, found: dict[str, str]) -> tuple[str, st
     if "author" not in found and ";" in line and _is_author_list(line):
         return "author", clean(line)
     return None
+
+
+def _labelled(name: str, value: str) -> str | None:
+    """The value of a "Key: value" header line, or ``None`` when it reads as text after all
+    ("Updated: the minister resigned …" opens an article): a date must parse, a link must be
+    one, names must read as names and a source as a name, not a sentence."""
+    if name == "date":
+        return parse_date(value, strict=True)
+    if name == "url":
+        return value if _URL.match(value) else None
+    if name == "author":
+        return value if _is_author_list(value) else None
+    if name == "source":
+        return value if len(value) <= 100 and not value.endswith((".", "!", "?")) else None
+    return value  # bookkeeping (DOI, licence…): read past whatever it says
 
 
 def _is_author_list(line: str) -> bool:

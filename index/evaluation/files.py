@@ -6,7 +6,8 @@ and the splitter must cope with, and whose gold "paragraph" may be cut in pieces
 builds the index from the files exactly as ``index build`` does, asks every question exactly as
 ``ask`` does, and checks the one thing a user sees: does the quoted passage hold the answer?
 "Holds" is a text test: the passage contains the answer's first ``KEY_CHARS`` characters, white
-space collapsed and case folded, which no cutting or numbering of passages can fool. Questions
+space collapsed and case folded, which no cutting or numbering of passages can fool (and which,
+as a plain substring test, also finds a short answer such as "10" inside "2010"). Questions
 whose answer is ``-`` are about something the library does not hold: they should be declined.
 """
 
@@ -60,7 +61,7 @@ class FileEvalResult:
     passages: int
     skipped: tuple[SkippedFile, ...]
     answer_in_passage: float  # share answered with a passage that holds the answer
-    declined: float  # share not answered
+    declined: float  # share not answered (those refused as asked included)
     answer_in_top5: float  # share with the answer in one of the top passages
     sentence_hit: float  # share whose best passage's marked sentence holds the answer
     answer_in_best: float  # share whose best passage holds the answer, answered or not
@@ -68,6 +69,7 @@ class FileEvalResult:
     p95_ms: float
     # Share of the questions the library cannot answer that were declined (None: none asked).
     declined_unanswerable: float | None = None
+    refused: int = 0  # questions refused as they were asked (empty, too long…), of either kind
     bands: tuple[Band, ...] = field(default=())
     rows: tuple[QuestionRow, ...] = field(default=(), repr=False)
 
@@ -86,6 +88,7 @@ class FileEvalResult:
             "passages": self.passages,
             "skipped": len(self.skipped),
             "declined_unanswerable": self.declined_unanswerable,
+            "refused": self.refused,
             "bands": [asdict(b) for b in self.bands],
         }
 
@@ -94,17 +97,17 @@ def load_tsv(path: Path) -> list[tuple[str, str]]:
     """(question, answer) pairs from a file of ``question<TAB>answer`` lines; the answer is
     empty for a question marked ``-``, which the library should decline.
 
-    Blank lines and lines starting with ``#`` are passed over, so a set can carry notes; any
-    other line without exactly one tab is an error naming its line, since a silently dropped
-    question would change every share.
+    Blank lines and lines starting with ``#`` without a tab are passed over, so a set can carry
+    notes; any other line without exactly one tab is an error naming its line, since a silently
+    dropped question would change every share.
     """
     try:
-        lines = path.read_text(encoding="utf-8").splitlines()
+        lines = path.read_text(encoding="utf-8-sig").splitlines()
     except (OSError, UnicodeDecodeError) as error:
         raise CitebotError(f"Cannot read the question file {path} ({error}).") from None
     pairs = []
     for number, line in enumerate(lines, 1):
-        if not line.strip() or line.startswith("#"):
+        if not line.strip() or (line.startswith("#") and "\t" not in line):
             continue
         parts = line.split("\t")
         if len(parts) != 2 or not parts[0].strip() or not parts[1].strip():
@@ -204,6 +207,7 @@ def _summarise(
         declined_unanswerable=(
             sum(not r.answered for r in absent) / len(absent) if absent else None
         ),
+        refused=sum(r.error is not None for r in rows),
         bands=bands(
             [(r.confidence, r.in_best if r.answer else None) for r in rows if r.error is None]
         ),

@@ -30,14 +30,14 @@ class Band:
 
 def bands(top: Sequence[tuple[float, bool | None]]) -> tuple[Band, ...]:
     """Right-rate per confidence band; ``None`` marks an out-of-library question."""
-    bands = []
+    found = []
     for low, high in itertools.pairwise(BANDS):
         inside = [ok for score, ok in top if low <= score < high]
         if not inside:
             continue
         known = [ok for ok in inside if ok is not None]
         correct = sum(known) / len(known) if known else 0.0
-        bands.append(
+        found.append(
             Band(
                 low,
                 min(high, 1.0),
@@ -47,7 +47,7 @@ def bands(top: Sequence[tuple[float, bool | None]]) -> tuple[Band, ...]:
                 right=sum(bool(ok) for ok in inside) / len(inside),
             )
         )
-    return tuple(bands)
+    return tuple(found)
 
 
 def percentile(values: Sequence[float], q: int) -> float:

@@ -54,12 +54,24 @@ def test_the_same_question_about_a_name_it_holds_is_answered(library):
     assert "Ostren" in reply.best.sentence_text
 
 
+def _subject(library, question: str) -> float:
+    """The names' share for the best passage, as the retriever weighs it into the confidence."""
+    query = library.embedder.encode_query(question)
+    return library.snapshot.retriever.search(question, query, 1)[0].subject
+
+
 def test_a_name_counts_anywhere_in_the_article_and_in_its_variants(library):
     # "Azerbaijani" is found as "Azerbaijan"; "Ostren" stands in the first paragraph only.
-    reply = library.search("When did the Azerbaijani and Ostren partners of Valdoria meet?")
+    question = "When did the Azerbaijani and Ostren partners of Valdoria meet?"
 
-    assert reply.best.article.title.startswith("Valdoria")
-    assert reply.best.score > 0.0
+    assert library.search(question).best.article.title.startswith("Valdoria")
+    assert _subject(library, question) == 1.0
+    assert _subject(library, "When did the Azerbaijani and Prussian partners meet?") < 0.6
+
+
+def test_a_name_in_the_title_alone_counts(library):
+    # "Renew" stands only in the pact article's title, never in its passages.
+    assert _subject(library, "Why did Valdoria and Ostren Renew the pact?") == 1.0
 
 
 def test_names_are_capitalised_past_the_first_word_or_written_with_capitals_inside():
@@ -75,10 +87,14 @@ def test_a_name_is_found_in_the_variants_an_article_writes_it_in(tmp_path):
     lexical = LexicalIndex.open(tmp_path)
 
     query = lexical.query("What did Russians, Ostren and Prussia sign?")
-    found = [any(lexical.occurs_in(t, 0, 0) for t in ids) for ids, _ in query.names]
+    found = [any(lexical.occurs_in(t, 0, 0) for t in name.ids) for name in query.names]
 
     assert found == [True, False, False]  # "Russians" is Russia's; Ostren is in passage 1 only
-    assert [bool(ids) for ids, _ in query.names] == [True, True, False]  # no "Prussia" at all
+    assert [bool(name.ids) for name in query.names] == [True, True, False]  # no "Prussia"
+    # Not a name's stem cut to its first letters: "Germany" is not "germ".
+    LexicalIndex.build(["A germ spread.", "Dried ink."], tmp_path / "other")
+    other = LexicalIndex.open(tmp_path / "other")
+    assert [n.ids for n in other.query("Did Germany sign?").names] == [()]
 
 
 def test_a_short_name_is_found_as_it_is(tmp_path):
@@ -88,4 +104,4 @@ def test_a_short_name_is_found_as_it_is(tmp_path):
 
     query = lexical.query("Where did MERS spread?")
 
-    assert [any(lexical.occurs_in(t, 0, 0) for t in ids) for ids, _ in query.names] == [True]
+    assert [any(lexical.occurs_in(t, 0, 0) for t in name.ids) for name in query.names] == [True]

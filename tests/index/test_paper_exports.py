@@ -68,3 +68,21 @@ def test_a_text_that_opens_like_a_header_keeps_its_words(tmp_path):
         "Summary: it fell by noon.",
         "By evening, calm.",
     ]
+
+
+def test_a_labelled_line_that_reads_as_text_stays_text(tmp_path):
+    # A known key does not make a header line of a sentence, a non-link or a non-date.
+    meta, paragraphs = _read(
+        tmp_path / "news.txt",
+        "Minister Quits\n\nLink: javascript:alert(1)\n\n"
+        "Updated: the minister resigned on Tuesday after a vote.\n\n"
+        "Source: the ministry, which declined to say more.\n\nResults:\n",
+    )
+
+    assert meta.url is None and meta.date is None and meta.source is None
+    assert paragraphs == [
+        "Link: javascript:alert(1)",
+        "Updated: the minister resigned on Tuesday after a vote.",
+        "Source: the ministry, which declined to say more.",
+        "Results:",
+    ]

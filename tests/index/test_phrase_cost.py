@@ -25,7 +25,7 @@ def test_near_is_the_pairwise_test(first, second):
 
 
 def test_a_passage_repeating_the_question_is_scored_in_linear_time(tmp_path):
-    # "pact" at every even position, "defence" at every odd one from 100,000 on: far apart.
+    # 50,000 "pact", 50,000 fillers, 50,000 "defence": every pair of positions far apart.
     words = ["pact"] * 50_000 + ["filler"] * 50_000 + ["defence"] * 50_000
     LexicalIndex.build([" ".join(words)], tmp_path)
     lexical = LexicalIndex.open(tmp_path)
