@@ -227,6 +227,10 @@ class LexicalIndex:
         """The index terms of ``text``, known to the library or not (a title's, for names)."""
         return frozenset(self._analyzer.terms(text))
 
+    def known(self, terms: frozenset[str]) -> frozenset[int]:
+        """The ids of those of ``terms`` that passages of the library hold."""
+        return frozenset(self._vocab[t] for t in terms if t in self._vocab)
+
     def occurs_in(self, term_id: int, first: int, last: int) -> bool:
         """Whether a passage with an id in ``[first, last]`` contains the term."""
         postings = self._indices[self._indptr[term_id] : self._indptr[term_id + 1]]

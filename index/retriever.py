@@ -185,9 +185,14 @@ class Retriever:
             scored.append(relevance[i])
         order = np.argsort(-relevance, kind="stable")
         rivals = relevance[order[: min(self._config.rivals, len(scored))]]
+        best = order[: min(k, len(scored))]
+        subjects = {
+            article: self._subject(lexical_query, article)
+            for article in {passages[i].article_id for i in best}
+        }
         results = []
-        for i in order[: min(k, len(scored))]:
-            subject = self._subject(lexical_query, passages[i].article_id)
+        for i in best:
+            subject = subjects[passages[i].article_id]
             score = confidence(float(relevance[i]), rivals, self._config) * subject
             results.append(
                 Scored(
@@ -270,9 +275,9 @@ class Retriever:
         missing = {p.article_id for p in passages} - self._title_terms.keys()
         if missing:
             for article in self._store.articles(missing):
-                terms = self._lexical.query(article.title).term_ids.tolist()
-                self._title_words[article.id] = self._lexical.terms(article.title)
-                self._title_terms[article.id] = frozenset(terms)
+                words = self._lexical.terms(article.title)
+                self._title_words[article.id] = words
+                self._title_terms[article.id] = self._lexical.known(words)
         return self._title_terms
 
 

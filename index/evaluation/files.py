@@ -14,20 +14,20 @@ whose answer is ``-`` are about something the library does not hold: they should
 from __future__ import annotations
 
 import statistics
-import tempfile
 import time
-import unicodedata
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from index.articles.fields import clean
 from index.config import EngineConfig
 from index.embedder import Embedder
 from index.errors import CitebotError, QuestionError
 from index.evaluation.metrics import Band, bands, percentile
-from index.library import Library, open_library
-from index.records import SkippedFile
+from index.evaluation.scratch import scratch_library
+from index.library import Library
+from index.records import BuildReport, SkippedFile
 from index.writer import build
 
 KEY_CHARS = 60  # the answer's first characters that the quoted passage must contain
@@ -133,21 +133,16 @@ def evaluate_files(
     """Build an index of ``articles`` (in ``index_dir``, or a temporary folder) and ask every
     question of ``questions`` against it."""
     embedder = embedder or Embedder(config)
-    with tempfile.TemporaryDirectory(prefix="citebot-eval-") as scratch:
-        config = replace(config, index_dir=index_dir or Path(scratch) / "index")
-        # A throwaway index keeps its vectors in the model cache, so reruns re-embed nothing.
-        cache = None if index_dir else config.cache_dir / "eval-embeddings.sqlite3"
-        config.cache_dir.mkdir(parents=True, exist_ok=True)
-        report = build(articles, config, embedder=embedder, progress=progress, cache=cache)
-        library = open_library(config, embedder=embedder)
-        rows = []
-        try:
-            for done, (question, answer) in enumerate(questions, 1):
-                rows.append(_ask(library, question, answer))
-                if progress:
-                    progress("asking", done, len(questions))
-        finally:
-            library.close()
+
+    def index(scratch: EngineConfig, cache: Path | None) -> BuildReport:
+        return build(articles, scratch, embedder=embedder, progress=progress, cache=cache)
+
+    rows = []
+    with scratch_library(config, embedder, index, index_dir=index_dir) as (library, report):
+        for done, (question, answer) in enumerate(questions, 1):
+            rows.append(_ask(library, question, answer))
+            if progress:
+                progress("asking", done, len(questions))
     return _summarise(rows, report.articles, report.passages, report.skipped)
 
 
@@ -225,9 +220,10 @@ def holds(text: str, key: str) -> bool:
 
 
 def normalise(text: str) -> str:
-    """Composed Unicode, single spaces, case folded: the readers clean article text the same way,
-    and the answer spans of a question set are copied from the raw file."""
-    return " ".join(unicodedata.normalize("NFC", text).split()).casefold()
+    """Text as the readers clean an article's (``fields.clean``: composed Unicode, invisible
+    characters gone, single spaces), case folded: the answer spans of a question set are copied
+    from the raw file."""
+    return clean(text).casefold()
 
 
 def details(result: FileEvalResult) -> list[dict[str, Any]]:

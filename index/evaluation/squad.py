@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import json
 import statistics
-import tempfile
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from index.config import EngineConfig
 from index.embedder import Embedder
 from index.errors import CitebotError
 from index.evaluation.metrics import Band, bands, percentile
-from index.library import Library, open_library
+from index.evaluation.scratch import scratch_library
+from index.library import Library
 from index.records import ArticleMeta
 from index.sentences import split_sentences
 from index.writer import Entry, Piece, build_entries
@@ -106,21 +106,12 @@ def evaluate(
 ) -> EvalResult:
     """Index ``questions.entries`` in a temporary directory and ask every question."""
     embedder = embedder or Embedder(config)
-    with tempfile.TemporaryDirectory(prefix="citebot-eval-") as scratch:
-        config = replace(config, index_dir=Path(scratch) / "index")
-        config.cache_dir.mkdir(parents=True, exist_ok=True)
-        build_entries(
-            questions.entries,
-            config,
-            embedder=embedder,
-            progress=progress,
-            cache=config.cache_dir / "eval-embeddings.sqlite3",
-        )
-        library = open_library(config, embedder=embedder)
-        try:
-            return _ask_all(library, questions.questions, unanswerable, progress)
-        finally:
-            library.close()
+
+    def index(scratch: EngineConfig, cache: Path | None) -> None:
+        build_entries(questions.entries, scratch, embedder=embedder, progress=progress, cache=cache)
+
+    with scratch_library(config, embedder, index) as (library, _):
+        return _ask_all(library, questions.questions, unanswerable, progress)
 
 
 def _ask_all(

@@ -1,0 +1,42 @@
+"""The throwaway index every evaluation builds, asks and closes."""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from pathlib import Path
+from typing import TypeVar
+
+from index.config import EngineConfig
+from index.embedder import Embedder
+from index.library import Library, open_library
+
+_Built = TypeVar("_Built")
+
+
+@contextmanager
+def scratch_library(
+    config: EngineConfig,
+    embedder: Embedder,
+    build: Callable[[EngineConfig, Path | None], _Built],
+    *,
+    index_dir: Path | None = None,
+) -> Iterator[tuple[Library, _Built]]:
+    """The library ``build(config, cache)`` writes into ``index_dir`` (or a temporary folder
+    that goes when the block ends), open until then.
+
+    A temporary index keeps its vectors in the model cache (``cache``), so that evaluating the
+    same texts again re-embeds nothing; an index of the caller's keeps its own.
+    """
+    with tempfile.TemporaryDirectory(prefix="citebot-eval-") as scratch:
+        config = replace(config, index_dir=index_dir or Path(scratch) / "index")
+        config.cache_dir.mkdir(parents=True, exist_ok=True)
+        cache = None if index_dir else config.cache_dir / "eval-embeddings.sqlite3"
+        built = build(config, cache)
+        library = open_library(config, embedder=embedder)
+        try:
+            yield library, built
+        finally:
+            library.close()
