@@ -16,13 +16,14 @@ from discord.ext import commands
 from bot import render
 from bot.answering import AnswerService
 from bot.feedback import FeedbackStore
+from bot.librarian import Librarian
 from bot.settings import Settings
 from bot.views import send_ephemeral
 from index import Embedder
 
 log = logging.getLogger(__name__)
 
-EXTENSIONS = ("bot.cogs.ask", "bot.cogs.library", "bot.cogs.admin")
+EXTENSIONS = ("bot.cogs.ask", "bot.cogs.library", "bot.cogs.admin", "bot.cogs.librarian")
 
 
 class CitebotTree(app_commands.CommandTree["CitebotBot"]):
@@ -44,6 +45,7 @@ class CitebotBot(commands.Bot):
 
     service: AnswerService
     feedback: FeedbackStore
+    librarian: Librarian
 
     def __init__(self, settings: Settings, *, embedder: Embedder | None = None) -> None:
         intents = discord.Intents.default()
@@ -71,6 +73,7 @@ class CitebotBot(commands.Bot):
             timeout=settings.search_timeout,
         )
         self.feedback = FeedbackStore(settings.feedback_path)
+        self.librarian = Librarian(self.service, settings.engine)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         if not settings.prefix_commands:
@@ -81,6 +84,7 @@ class CitebotBot(commands.Bot):
         # heartbeat) could not run, measured in the middle of a burst of questions.
         gc.freeze()
         self.service.watch(settings.reload_interval)
+        self.librarian.start(settings.feed_interval)
         if settings.sync_commands:
             await self._sync()
 
@@ -123,6 +127,7 @@ class CitebotBot(commands.Bot):
     async def close(self) -> None:
         """Finish the questions in flight and close the index before disconnecting."""
         if hasattr(self, "service"):
+            await self.librarian.close()  # a change in progress ends before the index closes
             await self.service.close()
             self.feedback.close()
         await super().close()

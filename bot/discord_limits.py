@@ -25,3 +25,7 @@ COMPONENTS_PER_ROW = 5
 ROWS = 5
 URL = 2048
 """Not documented for embeds; the longest link the bot offers is well below it."""
+CHOICE_NAME = 100
+"""An autocomplete choice's name (and its value, when a string)."""
+CHOICES = 25
+"""Choices an autocomplete may offer."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import discord
 
@@ -19,6 +20,10 @@ from bot import discord_limits as limits
 from bot.markup import cut, safe_url, shown
 from bot.quoting import quote
 from index import Answer, Article, Hit, IndexInfo, Passage, Span
+
+if TYPE_CHECKING:
+    from bot.librarian import Change
+    from index.feeds import Feed
 
 NO_MENTIONS = discord.AllowedMentions.none()
 """Sent with every message: nothing the bot says may ping a user, a role or everyone."""
@@ -227,3 +232,56 @@ def about_embed(info: IndexInfo, threshold: float) -> discord.Embed:
 
 def _title(article: Article, limit: int) -> str:
     return shown(article.title, limit) or UNTITLED
+
+
+# What /library replies: at most this many lines of titles or failures, each bounded.
+CHANGE_LINES = 10
+CHANGE_LINE = 150
+
+
+def change_text(change: Change) -> str:
+    """An owner's change in a few lines: what was added (title, passages), removed, or why not.
+
+    Titles, URLs and reasons come from pages and files: escaped, each line bounded, and only
+    the first few listed, so the reply fits one message whatever was fetched.
+    """
+    lines = [
+        f"Added **{shown(a.title, CHANGE_LINE)}** ({a.passage_count} passages)"
+        for a in change.articles
+    ]
+    lines += [f"Removed `{shown(key, CHANGE_LINE)}`" for key in change.removed]
+    lines += [
+        f"Not added: {shown(where, CHANGE_LINE // 2)}: {shown(why, CHANGE_LINE)}"
+        for where, why in change.failed
+    ]
+    if not lines:
+        return "Nothing new to add."
+    more = len(lines) - CHANGE_LINES
+    shown = lines[:CHANGE_LINES] + ([f"… and {more} more"] if more > 0 else [])
+    return message_text("\n".join(shown))
+
+
+def feeds_text(feeds: Sequence[Feed]) -> str:
+    """The feeds a library follows, one line each (the first few), for ``/library feeds``."""
+    if not feeds:
+        return "No feeds yet: add one with `/library feeds action:add url:…`."
+    lines = [
+        f"• {shown(feed.url, CHANGE_LINE)}"
+        + (f" · last sync {feed.last_sync[:16]}" if feed.last_sync else " · not synced yet")
+        + (f" · {shown(feed.last_error, CHANGE_LINE // 2)}" if feed.last_error else "")
+        for feed in feeds[:CHANGE_LINES]
+    ]
+    if len(feeds) > CHANGE_LINES:
+        lines.append(f"… and {len(feeds) - CHANGE_LINES} more")
+    return message_text(f"Following {len(feeds)} feeds:\n" + "\n".join(lines))
+
+
+def change_error(error: Exception) -> str:
+    """Why a change was not made, in one line (the engine's messages quote URLs and files)."""
+    return message_text(shown(str(error), limits.CONTENT))
+
+
+def choice_name(article: Article) -> str:
+    """An article in an autocomplete list: its title, then its key (choices are plain text)."""
+    name = " ".join(f"{article.title} · {article.key}".split())
+    return name if len(name) <= limits.CHOICE_NAME else name[: limits.CHOICE_NAME - 1] + "…"

@@ -88,6 +88,8 @@ class Settings:
     feedback_path: Path = Path("data/feedback.sqlite3")
     # Seconds between checks for a rebuilt index.
     reload_interval: float = 5.0
+    # Minutes between two syncs of the library's feeds (0: never, `citebot feeds sync` only).
+    feed_interval: float = 30.0
     # Buttons under an answer stop working after this many seconds.
     view_timeout: float = 600.0
     # Register slash commands with Discord on start; tests and offline checks turn it off.
@@ -118,6 +120,9 @@ class Settings:
             feedback_path=_read(env, "CITEBOT_FEEDBACK_DB", Path, defaults.feedback_path),
             reload_interval=_read(
                 env, "CITEBOT_RELOAD_INTERVAL", _number(float, zero=False), defaults.reload_interval
+            ),
+            feed_interval=_read(
+                env, "CITEBOT_FEED_INTERVAL", _number(float, zero=True), defaults.feed_interval
             ),
         )
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from bot.answering import AnswerService
 from index import Library
+from index.evaluation import percentile
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,5 +88,69 @@ def concurrent_questions(
             return await measure(service.search, questions)
         finally:
             await service.close(close_library=False)
+
+    return asyncio.run(main())
+
+
+@dataclass(frozen=True, slots=True)
+class DuringChange:
+    """Question latency through the bot's answer path, alone and while the library changes."""
+
+    idle_p50_ms: float
+    idle_p95_ms: float
+    busy_p50_ms: float
+    busy_p95_ms: float
+    change_s: float
+    questions_during: int
+
+    def to_dict(self) -> dict[str, float]:
+        return {
+            "idle_p50_ms": round(self.idle_p50_ms, 1),
+            "idle_p95_ms": round(self.idle_p95_ms, 1),
+            "busy_p50_ms": round(self.busy_p50_ms, 1),
+            "busy_p95_ms": round(self.busy_p95_ms, 1),
+            "slowdown_p50": round(self.busy_p50_ms / self.idle_p50_ms, 2),
+            "change_s": round(self.change_s, 2),
+            "questions_during": self.questions_during,
+        }
+
+
+def questions_during(
+    library: Library, questions: Sequence[str], change: Callable[[], object], *, workers: int = 2
+) -> DuringChange:
+    """Questions asked one after another (a busy channel) through the bot's answer service,
+    first alone, then while ``change`` (an add to the library) runs in a thread of its own as
+    the bot's librarian runs it: how much slower does a question get while the index changes?"""
+
+    async def main() -> DuringChange:
+        gc.freeze()
+        service = AnswerService(library, workers=workers, max_in_flight=4, timeout=60)
+
+        async def one(question: str) -> float:
+            started = time.perf_counter()
+            await service.search(question)
+            return (time.perf_counter() - started) * 1000
+
+        try:
+            for question in questions[:10]:  # warm
+                await one(question)
+            idle = [await one(q) for q in questions]
+            started = time.perf_counter()
+            changing = asyncio.ensure_future(asyncio.to_thread(change))
+            busy = []
+            while not changing.done():
+                busy.append(await one(questions[len(busy) % len(questions)]))
+            await changing
+            seconds = time.perf_counter() - started
+        finally:
+            await service.close(close_library=False)
+        return DuringChange(
+            statistics.median(idle),
+            percentile(idle, 95),
+            statistics.median(busy) if busy else 0.0,
+            percentile(busy, 95) if busy else 0.0,
+            seconds,
+            len(busy),
+        )
 
     return asyncio.run(main())

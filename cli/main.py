@@ -15,16 +15,14 @@ from typing import TypeVar
 
 from rich.console import Console
 
-from cli import bench, render
+from cli import bench, render, sources
 from cli.progress import progress_bar
 from index import (
     CitebotError,
     EngineConfig,
     QuestionError,
-    add,
     build,
     open_library,
-    remove,
 )
 from index.config import BACKENDS, DENSE_KINDS, environment
 from index.evaluation import (
@@ -105,12 +103,17 @@ def _parser() -> argparse.ArgumentParser:
         choices=DENSE_KINDS,
         help="FAISS index kind (CITEBOT_DENSE_INDEX; auto: exact below 50,000 passages)",
     )
-    sub = index_command("add", _add, "add or update articles without re-embedding the others")
-    sub.add_argument("paths", nargs="+", type=Path, metavar="FILE")
-    sub = index_command("remove", _remove, "remove articles by key or file path")
+    add_command = index_command(
+        "add", sources.handle_add, "add or update articles (files or web pages) in place"
+    )
+    sub = index_command("remove", sources.handle_remove, "remove articles by key, path or URL")
     sub.add_argument("keys", nargs="+", metavar="ARTICLE")
     index_command("info", _info, "what is indexed: counts, model, size, build time")
-    index_command("list", _list, "the indexed articles and their keys")
+    index_command("list", sources.handle_list, "the indexed articles, their keys and origins")
+    feeds = command(
+        "feeds", sources.handle_feeds, "follow news feeds: add, list, remove, sync (fetch new items)"
+    )
+    sources.add_arguments(add_command, feeds)
 
     sub = command("ask", _ask, "answer one question with the best passage and its source")
     sub.add_argument("question")
@@ -190,27 +193,8 @@ def _build(args: argparse.Namespace, config: EngineConfig, console: Console) -> 
     return 0 if report.articles else 1
 
 
-def _add(args: argparse.Namespace, config: EngineConfig, console: Console) -> int:
-    with progress_bar(console) as progress:
-        report = add(args.paths, config, progress=progress)
-    render.print_report(console, report)
-    return 1 if report.skipped and not report.added else 0
-
-
-def _remove(args: argparse.Namespace, config: EngineConfig, console: Console) -> int:
-    with progress_bar(console) as progress:
-        report = remove(args.keys, config, progress=progress)
-    render.print_report(console, report)
-    return 0
-
-
 def _info(_args: argparse.Namespace, config: EngineConfig, console: Console) -> int:
     render.print_info(console, open_library(config).info())
-    return 0
-
-
-def _list(_args: argparse.Namespace, config: EngineConfig, console: Console) -> int:
-    render.print_articles(console, open_library(config).articles())
     return 0
 
 

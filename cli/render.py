@@ -10,7 +10,7 @@ strings carry markup.
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from rich.console import Console, Group
 from rich.panel import Panel
@@ -126,9 +126,14 @@ def print_info(console: Console, info: IndexInfo) -> None:
     console.print(table)
 
 
-def print_articles(console: Console, articles: Sequence[Article]) -> None:
+def print_articles(
+    console: Console, articles: Sequence[Article], origins: Mapping[str, str] | None = None
+) -> None:
+    """The articles with where each came from: its file, or the page, feed or upload it was
+    added from (``origins`` by key) and by whom."""
+    origins = origins or {}
     table = Table(title=f"{len(articles)} articles", title_justify="left")
-    for column in ("key", "title", "author", "date", "passages"):
+    for column in ("key", "title", "author", "date", "passages", "from"):
         table.add_column(column, overflow="fold")
     for a in articles:
         table.add_row(
@@ -137,6 +142,7 @@ def print_articles(console: Console, articles: Sequence[Article]) -> None:
             plain(a.author or ""),
             plain(a.date or ""),
             str(a.passage_count),
+            plain(origins.get(a.key, a.path)),
         )
     console.print(table)
 

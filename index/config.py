@@ -88,6 +88,11 @@ class EngineConfig:
     threads: int | None = None
     # FAISS index kind: "auto" is exact below 50,000 passages and a graph above (dense.py).
     dense_index: DenseKind = "auto"
+    # Pages and feeds on loopback, private and link-local addresses are refused unless this is
+    # on: a bot that fetches what users post must not reach its host's own network.
+    fetch_private: bool = False
+    # A URL or e-mail put in the User-Agent of every fetch, for sites that want to reach us.
+    fetch_contact: str | None = None
     # Where exported ONNX models are kept (the package folder may be read-only).
     cache_dir: Path = field(default_factory=lambda: Path.home() / ".cache" / "citebot")
     retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
@@ -109,6 +114,10 @@ class EngineConfig:
             config = replace(config, dense_index=_choice(DENSE_KINDS, "CITEBOT_DENSE_INDEX", value))
         if value := env.get("CITEBOT_CACHE_DIR"):
             config = replace(config, cache_dir=Path(value))
+        if value := env.get("CITEBOT_FETCH_PRIVATE"):
+            config = replace(config, fetch_private=_flag("CITEBOT_FETCH_PRIVATE", value))
+        if value := env.get("CITEBOT_FETCH_CONTACT"):
+            config = replace(config, fetch_contact=value.strip())
         if value := env.get("CITEBOT_THRESHOLD"):
             retrieval = replace(retrieval, threshold=_number(float, "CITEBOT_THRESHOLD", value))
         config = replace(config, retrieval=retrieval)
@@ -132,6 +141,14 @@ def _choice(choices: tuple[_Choice, ...], name: str, value: str) -> _Choice:
     if value not in choices:
         raise CitebotError(f"{name} must be one of {', '.join(choices)}, not {value!r}.")
     return value  # type: ignore[return-value]
+
+
+def _flag(name: str, value: str) -> bool:
+    if value.strip().lower() in {"1", "true", "yes", "on"}:
+        return True
+    if value.strip().lower() in {"0", "false", "no", "off", ""}:
+        return False
+    raise CitebotError(f"{name} must be on or off, not {value!r}.")
 
 
 def _number(kind: type[_Number], name: str, value: str) -> _Number:

@@ -6,6 +6,8 @@
         current -> versions/<id>     symlink, swapped with one rename(2)
         versions/<id>/               one complete, immutable index (see ``Version``)
         embeddings.sqlite3           vectors by text hash, shared by every version (the cache)
+        sources/                     copies of articles from URLs, feeds and uploads (``sources``)
+        feeds.sqlite3                the feeds the library follows
         .lock                        held by the one process that is writing
 
 A reader resolves ``current`` once and reads only inside that version, so it sees the old index
@@ -31,6 +33,8 @@ from index.errors import IndexBusy, IndexMissing, IndexUnavailable
 CURRENT = "current"
 VERSIONS = "versions"
 CACHE = "embeddings.sqlite3"
+SOURCES = "sources"
+FEEDS = "feeds.sqlite3"
 LOCK = ".lock"
 KEEP_PREVIOUS = 1
 INCOMPLETE = ".incomplete"
@@ -85,6 +89,13 @@ def current_id(root: Path) -> str | None:
         return None
 
 
+def prepare(root: Path) -> Path:
+    """Create the index directory, refusing a folder that holds something else; returns it."""
+    _check_root(root)
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
 @contextlib.contextmanager
 def writing(root: Path) -> Iterator[Path]:
     """Hold the writer's lock on ``root`` (creating it) and tidy up unfinished versions."""
@@ -133,9 +144,9 @@ def _check_root(root: Path) -> None:
     foreign = [
         p.name
         for p in root.iterdir()
-        if p.name not in {CURRENT, VERSIONS, CACHE, LOCK}
+        if p.name not in {CURRENT, VERSIONS, CACHE, LOCK, SOURCES, FEEDS}
         and not p.name.startswith(".")
-        and not p.name.startswith(CACHE)  # SQLite's -wal / -shm / -journal companions
+        and not p.name.startswith((CACHE, FEEDS))  # SQLite's -wal / -shm / -journal companions
     ]
     if foreign:
         raise IndexUnavailable(

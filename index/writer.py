@@ -79,12 +79,17 @@ def build(
 ) -> BuildReport:
     """Index the article files under ``sources``, replacing whatever the index held.
 
-    ``cache`` keeps the embedding cache elsewhere than in the index (see ``build_entries``).
+    The articles the index keeps its own copies of (added from URLs, feeds and uploads: see
+    ``index.sources``) are part of the library whatever the folders hold, and are read again
+    from those copies, never from the network. ``cache`` keeps the embedding cache elsewhere
+    than in the index (see ``build_entries``).
     """
     started = time.perf_counter()
     with layout.writing(config.index_dir):
         embedder = embedder or Embedder(config)
-        parsed, skipped = _read(sources, progress)
+        copies = config.index_dir / layout.SOURCES
+        kept = [copies] if copies.is_dir() and copies.resolve() not in _resolved(sources) else []
+        parsed, skipped = _read([*sources, *kept], progress)
         entries = _distinct_keys(_entries(parsed, embedder))
         previous = _previous_keys(config.index_dir)
         return _write(
@@ -195,6 +200,10 @@ def build_entries(
             cache_path=cache,
             use_cache=use_cache,
         )
+
+
+def _resolved(paths: Sequence[Path]) -> set[Path]:
+    return {path.resolve() for path in paths}
 
 
 def _distinct_keys(entries: Sequence[Entry], taken: Collection[str] = ()) -> list[Entry]:

@@ -35,7 +35,7 @@ def is_owner(member: discord.abc.User, owner_role: str | None) -> bool:
     return member.guild_permissions.manage_guild
 
 
-async def _owner_only(interaction: discord.Interaction[CitebotBot]) -> bool:
+async def owner_only(interaction: discord.Interaction[CitebotBot]) -> bool:
     role = interaction.client.settings.owner_role
     if is_owner(interaction.user, role):
         return True
@@ -50,7 +50,7 @@ class AdminCog(commands.Cog, name="Admin"):
         self.bot = bot
 
     @app_commands.command(name="reload", description="Open the index again after a rebuild.")
-    @app_commands.check(_owner_only)
+    @app_commands.check(owner_only)
     async def reload(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         changed = await self.bot.service.reload()

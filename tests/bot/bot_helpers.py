@@ -285,8 +285,15 @@ class FakeInteraction:
 async def invoke(
     bot: CitebotBot, name: str, interaction: FakeInteraction, **params: Any
 ) -> FakeInteraction:
-    """Run a slash command as the tree does: checks, the callback, errors to ``on_error``."""
-    command = bot.tree.get_command(name)
+    """Run a slash command as the tree does: checks, the callback, errors to ``on_error``.
+
+    ``name`` may name a group's command: "library add".
+    """
+    group, *sub = name.split()
+    command = bot.tree.get_command(group)
+    if sub:
+        assert isinstance(command, app_commands.Group), group
+        command = command.get_command(sub[0])
     assert isinstance(command, app_commands.Command), name
     interaction.command = command
     try:

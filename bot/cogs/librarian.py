@@ -1,0 +1,138 @@
+"""``/library``: owners add pages and files, remove articles and manage feeds from Discord.
+
+The same owner check as ``/reload``. Replies are ephemeral (only the owner sees them) and say
+what was added, with its title and passage count, or in one line why not. Who added what is
+kept with each article's copy (``index list`` shows it) and logged.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import TYPE_CHECKING, Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import discord_limits as limits
+from bot import render
+from bot.cogs.admin import is_owner, owner_only
+from bot.markup import shown
+from bot.views import send_ephemeral
+from index import CitebotError
+from index.sources import MAX_UPLOAD_BYTES
+
+if TYPE_CHECKING:
+    from bot.client import CitebotBot
+
+log = logging.getLogger(__name__)
+
+def signature(user: discord.abc.User) -> str:
+    """How an article's copy records who added it: the Discord user's id (stable) and name."""
+    return f"discord:{user.id} ({user.name})"
+
+
+class LibrarianCog(commands.Cog, name="Librarian"):
+    """Changing the library from Discord."""
+
+    library = app_commands.Group(
+        name="library", description="Add or remove articles and feeds (owners only)."
+    )
+
+    def __init__(self, bot: CitebotBot) -> None:
+        self.bot = bot
+
+    @library.command(name="add", description="Add a web page (url) or an article file.")
+    @app_commands.describe(url="An http(s) page to fetch", file="A .txt, .md, .html or .json file")
+    @app_commands.check(owner_only)
+    async def add(
+        self,
+        interaction: discord.Interaction,
+        url: str | None = None,
+        file: discord.Attachment | None = None,
+    ) -> None:
+        if (url is None) == (file is None):
+            await send_ephemeral(interaction, "Give either a url or a file to add, one of them.")
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        who = signature(interaction.user)
+        try:
+            if url is not None:
+                change = await self.bot.librarian.add_url(url.strip(), who)
+            else:
+                assert file is not None
+                if file.size > MAX_UPLOAD_BYTES:
+                    raise CitebotError(
+                        f"That file is {file.size / 2**20:.1f} MiB; an upload may be at most "
+                        f"{MAX_UPLOAD_BYTES // 2**20} MiB."
+                    )
+                change = await self.bot.librarian.add_file(file.filename, await file.read(), who)
+        except CitebotError as error:
+            await send_ephemeral(interaction, render.change_error(error))
+            return
+        log.info("/library add by %s: %d articles", interaction.user.id, len(change.articles))
+        await send_ephemeral(interaction, render.change_text(change))
+
+    @library.command(name="remove", description="Remove an article (by title, key or URL).")
+    @app_commands.describe(article="Start typing its title; or its key or URL")
+    @app_commands.check(owner_only)
+    async def remove(self, interaction: discord.Interaction, article: str) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        try:
+            change = await self.bot.librarian.remove(article, signature(interaction.user))
+        except CitebotError as error:
+            await send_ephemeral(interaction, render.change_error(error))
+            return
+        await send_ephemeral(interaction, render.change_text(change))
+
+    @remove.autocomplete("article")
+    async def _articles(
+        self, interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        """Articles whose title or key holds what was typed; the choice's value is the key."""
+        if not is_owner(interaction.user, self.bot.settings.owner_role):
+            return []  # the list of articles is for owners too
+        wanted = current.casefold()
+        found = [
+            a
+            for a in await self.bot.service.articles()
+            if wanted in a.title.casefold() or wanted in a.key.casefold()
+        ]
+        # A key longer than a choice's value allows cannot be offered: it can still be typed.
+        offered = [a for a in found if len(a.key) <= limits.CHOICE_NAME][: limits.CHOICES]
+        return [app_commands.Choice(name=render.choice_name(a), value=a.key) for a in offered]
+
+    @library.command(name="feeds", description="List, add or remove the news feeds I follow.")
+    @app_commands.describe(action="What to do", url="The feed's URL (for add and remove)")
+    @app_commands.check(owner_only)
+    async def feeds(
+        self,
+        interaction: discord.Interaction,
+        action: Literal["list", "add", "remove", "sync"] = "list",
+        url: str | None = None,
+    ) -> None:
+        if action in ("add", "remove") and not url:
+            await send_ephemeral(interaction, f"Give the feed's url to {action} it.")
+            return
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        librarian = self.bot.librarian
+        try:
+            if action == "add":
+                assert url is not None
+                feed = await librarian.follow(url.strip(), signature(interaction.user))
+                text = f"Following {shown(feed.url, render.CHANGE_LINE)}."
+            elif action == "remove":
+                assert url is not None
+                await librarian.unfollow(url.strip())
+                text = f"No longer following {shown(url, render.CHANGE_LINE)}."
+            elif action == "sync":
+                text = render.change_text(await librarian.sync())
+            else:
+                text = render.feeds_text(await librarian.feeds())
+        except CitebotError as error:
+            text = render.change_error(error)
+        await send_ephemeral(interaction, text)
+
+
+async def setup(bot: CitebotBot) -> None:
+    await bot.add_cog(LibrarianCog(bot))

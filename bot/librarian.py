@@ -1,0 +1,152 @@
+"""The bot's changes to its library: pages, uploads and feeds added, articles removed.
+
+Every change runs in one writer thread of its own, never in the search threads and never on
+the event loop: questions keep their threads while a page is fetched and embedded, and two
+changes never race for the index's writer lock. Each change ends with a refresh of the
+library, so a new article answers within seconds, without a restart. Feeds are synced every
+``CITEBOT_FEED_INTERVAL`` minutes in the background; one bad feed or page is a logged line and
+the next goes on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TypeVar
+
+from bot.answering import AnswerService
+from index import Article, BuildReport, CitebotError, EngineConfig
+from index.feeds import Feed
+from index.sources import (
+    Intake,
+    add_upload,
+    add_urls,
+    fetcher,
+    open_feeds,
+    remove,
+    sync_feeds,
+)
+
+log = logging.getLogger(__name__)
+
+_T = TypeVar("_T")
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What a change did, as the owner who asked for it is told."""
+
+    articles: tuple[Article, ...]  # added or updated, as the library now holds them
+    failed: tuple[tuple[str, str], ...] = ()  # (URL or file, why), one line each
+    removed: tuple[str, ...] = ()
+
+
+class Librarian:
+    """Adds and removes articles for the bot, one change at a time, off the event loop."""
+
+    def __init__(self, service: AnswerService, config: EngineConfig) -> None:
+        self.service = service
+        self.config = config
+        self._fetcher = fetcher(config)
+        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="citebot-writer")
+        self._syncing: asyncio.Task[None] | None = None
+
+    async def add_url(self, url: str, added_by: str) -> Change:
+        return await self._change(
+            add_urls,
+            [url],
+            self.config,
+            fetcher=self._fetcher,
+            added_by=added_by,
+            embedder=self.service.library.embedder,
+        )
+
+    async def add_file(self, name: str, content: bytes, added_by: str) -> Change:
+        return await self._change(
+            add_upload,
+            name,
+            content,
+            self.config,
+            added_by=added_by,
+            embedder=self.service.library.embedder,
+        )
+
+    async def remove(self, article: str, removed_by: str) -> Change:
+        report = await self._write(
+            remove, [article], self.config, embedder=self.service.library.embedder
+        )
+        log.info("%s removed %s", removed_by, ", ".join(report.removed))
+        await self.service.reload()
+        return Change((), removed=report.removed)
+
+    async def feeds(self) -> list[Feed]:
+        return await self._write(self._registry_call, lambda registry: registry.feeds())
+
+    async def follow(self, url: str, added_by: str) -> Feed:
+        return await self._write(self._registry_call, lambda r: r.add(url, added_by=added_by))
+
+    async def unfollow(self, url: str) -> None:
+        await self._write(self._registry_call, lambda registry: registry.remove(url))
+
+    async def sync(self) -> Change:
+        """Fetch what every feed has new and add it."""
+        return await self._change(
+            sync_feeds, self.config, fetcher=self._fetcher, embedder=self.service.library.embedder
+        )
+
+    def start(self, minutes: float) -> None:
+        """Sync the feeds every ``minutes`` (0: never)."""
+        if minutes > 0:
+            self._syncing = asyncio.create_task(self._sync_every(minutes * 60), name="citebot-feeds")
+
+    async def close(self) -> None:
+        if self._syncing:
+            self._syncing.cancel()
+        await asyncio.to_thread(self._writer.shutdown, wait=True)
+        self._fetcher.close()
+
+    async def _sync_every(self, seconds: float) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            try:
+                change = await self.sync()
+            except CitebotError as error:  # the index is busy or gone: try again next time
+                log.warning("Feed sync: %s", error)
+                continue
+            except Exception:
+                log.exception("Feed sync failed")
+                continue
+            log.info(
+                "Feed sync: %d articles added, %d items skipped",
+                len(change.articles),
+                len(change.failed),
+            )
+
+    def _registry_call(self, call: Callable[..., _T]) -> _T:
+        registry = open_feeds(self.config)
+        try:
+            return call(registry)
+        finally:
+            registry.close()
+
+    async def _change(self, call: Callable[..., Intake], *args: object, **kwargs: object) -> Change:
+        intake = await self._write(call, *args, **kwargs)
+        if intake.report is not None:
+            await self.service.reload()
+        failed = [(item.path, item.reason) for item in intake.failed]
+        if intake.feeds is not None:
+            failed += intake.feeds.skipped
+        return Change(await self._articles(intake.report), tuple(failed))
+
+    async def _articles(self, report: BuildReport | None) -> tuple[Article, ...]:
+        if report is None or not report.added:
+            return ()
+        added = set(report.added)
+        return tuple(a for a in await self.service.articles() if a.key in added)
+
+    async def _write(self, call: Callable[..., _T], *args: object, **kwargs: object) -> _T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._writer, lambda: call(*args, **kwargs))

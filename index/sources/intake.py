@@ -1,0 +1,234 @@
+"""Articles in from outside the folders: pages by URL, feed items, uploaded files; and out again.
+
+Both front ends call these, so the CLI's ``index add URL`` and the bot's ``/library add`` do
+the same thing: fetch or read, keep a copy (``copies``), then one ``writer.add`` of the copies,
+whose cost is that of the new articles. What cannot be fetched or read is one line in
+``failed``; the others are added regardless.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from index import layout, writer
+from index.articles import SUFFIXES, read_articles
+from index.config import EngineConfig
+from index.embedder import Embedder
+from index.errors import ArticleError, CitebotError, IndexMissing
+from index.feeds import FeedRegistry, SyncReport, sync
+from index.fetch import Fetcher, FetchError, FetchPolicy, fetch_article
+from index.records import BuildReport, ParsedArticle, SkippedFile
+from index.sources.copies import Copies, Origin
+from index.store import Store
+
+# An uploaded article: a long one is a few hundred kilobytes; Discord allows 25 MiB a file.
+MAX_UPLOAD_BYTES = 2 * 2**20
+
+
+@dataclass(frozen=True, slots=True)
+class Intake:
+    """What an add from outside did: the index change, and what could not be added and why."""
+
+    report: BuildReport | None  # None when nothing could be added
+    failed: tuple[SkippedFile, ...] = ()
+    feeds: SyncReport | None = None
+
+    @property
+    def added(self) -> tuple[str, ...]:
+        return self.report.added if self.report else ()
+
+
+@dataclass(slots=True)
+class _Batch:
+    """Copies written for one add, deleted again if the add does not happen."""
+
+    copies: Copies
+    files: list[Path] = field(default_factory=list)  # article files added with the copies
+    written: list[Path] = field(default_factory=list)
+    existed: set[Path] = field(default_factory=set)
+
+    def save(self, path: Path, record: dict[str, str], origin: Origin) -> None:
+        if path.exists():
+            self.existed.add(path)
+        self.written.append(self.copies.save(path, record, origin))
+
+    def commit(
+        self, config: EngineConfig, embedder: Embedder | None, progress: writer.Progress | None
+    ) -> BuildReport | None:
+        if not (self.files or self.written):
+            return None
+        try:
+            return writer.add(
+                [*self.files, *self.written], config, embedder=embedder, progress=progress
+            )
+        except CitebotError:
+            # Not indexed (busy, no text): a copy left behind would appear at the next rebuild.
+            self.copies.delete(p for p in self.written if p not in self.existed)
+            raise
+
+
+def fetcher(config: EngineConfig) -> Fetcher:
+    """A fetcher with the policy ``config`` sets; one a process, so that its per-host clock
+    spaces every request to a host, whichever command or feed asks."""
+    return Fetcher(FetchPolicy(allow_private=config.fetch_private, contact=config.fetch_contact))
+
+
+def is_url(text: str) -> bool:
+    """Whether a command-line argument names a page rather than a file."""
+    return "://" in text
+
+
+def add_urls(
+    urls: Sequence[str],
+    config: EngineConfig,
+    *,
+    fetcher: Fetcher,
+    added_by: str | None,
+    files: Sequence[Path] = (),
+    embedder: Embedder | None = None,
+    progress: writer.Progress | None = None,
+) -> Intake:
+    """Fetch each page, extract its article, keep a copy and add them all (with ``files``) in
+    one change of the index."""
+    batch = _Batch(Copies(config.index_dir), files=list(files))
+    failed = []
+    for url in dict.fromkeys(urls):
+        try:
+            article = fetch_article(fetcher, url)
+        except (FetchError, ArticleError) as error:
+            failed.append(SkippedFile(url, str(error)))
+            continue
+        batch.save(batch.copies.path_for_url(url), article.record(), Origin.now("url", url, added_by))
+    return Intake(batch.commit(config, embedder, progress), tuple(failed))
+
+
+def add_upload(
+    name: str,
+    content: bytes,
+    config: EngineConfig,
+    *,
+    added_by: str | None,
+    embedder: Embedder | None = None,
+) -> Intake:
+    """Read an uploaded article file (any format ``index build`` reads) and add it."""
+    if len(content) > MAX_UPLOAD_BYTES:
+        raise ArticleError(
+            f"{name} is {len(content) / 2**20:.1f} MiB; an upload may be at most "
+            f"{MAX_UPLOAD_BYTES // 2**20} MiB."
+        )
+    articles = parse_upload(name, content)
+    batch = _Batch(Copies(config.index_dir))
+    origin = Origin.now("upload", Path(name).name, added_by)
+    for number, article in enumerate(articles, 1):
+        path = batch.copies.path_for_upload(name, content, number)
+        batch.save(path, record(article), origin)
+    return Intake(batch.commit(config, embedder, None))
+
+
+def parse_upload(name: str, content: bytes) -> list[ParsedArticle]:
+    """The articles in an uploaded file, read by the reader its suffix names.
+
+    The bytes are written to a private temporary folder under a fixed name: the name a user
+    gave is used for its suffix and nothing else (no path from it is ever opened).
+    """
+    suffix = Path(name).suffix.lower()
+    if suffix not in SUFFIXES:
+        raise ArticleError(f"{Path(name).name}: citebot reads {', '.join(sorted(SUFFIXES))} files")
+    with tempfile.TemporaryDirectory(prefix="citebot-upload-") as folder:
+        path = Path(folder) / f"upload{suffix}"
+        path.write_bytes(content)
+        articles, _ = read_articles(path, Path(folder))
+    return articles
+
+
+def record(article: ParsedArticle) -> dict[str, object]:
+    """A parsed article as the JSON record its copy keeps (and a rebuild reads back)."""
+    meta = article.meta
+    fields = {"author": meta.author, "date": meta.date, "source": meta.source, "url": meta.url}
+    return {
+        "title": meta.title,
+        **{name: value for name, value in fields.items() if value},
+        "paragraphs": [span.of(article.text) for span in article.paragraphs],
+    }
+
+
+def remove(
+    wanted: Sequence[str],
+    config: EngineConfig,
+    *,
+    embedder: Embedder | None = None,
+    progress: writer.Progress | None = None,
+) -> BuildReport:
+    """Remove articles by key, file path or URL, and delete the copies of those removed."""
+    copies = Copies(config.index_dir)
+    by_url = _keys_by_url(config.index_dir)
+    keys = [key for item in wanted for key in by_url.get(item, [_copy_key(copies, item)])]
+    paths = _paths_by_key(config.index_dir)
+    report = writer.remove(keys, config, embedder=embedder, progress=progress)
+    copies.delete(paths[key] for key in report.removed if key in paths)
+    return report
+
+
+def sync_feeds(
+    config: EngineConfig,
+    *,
+    fetcher: Fetcher,
+    embedder: Embedder | None = None,
+    progress: writer.Progress | None = None,
+) -> Intake:
+    """Fetch what every feed has new and add it in one change."""
+    batch = _Batch(Copies(config.index_dir))
+    registry = open_feeds(config)
+    try:
+        known = _known(config.index_dir, batch.copies)
+        report = sync(registry, fetcher, known)
+    finally:
+        registry.close()
+    for article in report.added:
+        origin = Origin.now("feed", article.requested, "feed sync")
+        batch.save(batch.copies.path_for_url(article.requested), article.record(), origin)
+    return Intake(batch.commit(config, embedder, progress), feeds=report)
+
+
+def open_feeds(config: EngineConfig) -> FeedRegistry:
+    """The feed registry of the index at ``config.index_dir`` (created with it)."""
+    return FeedRegistry(layout.prepare(config.index_dir) / layout.FEEDS)
+
+
+def _known(index_dir: Path, copies: Copies) -> Callable[[str], bool]:
+    """Whether a link is in the library already: kept as a copy, or an article's URL."""
+    urls = set(_keys_by_url(index_dir))
+    return lambda link: link in urls or copies.has(link)
+
+
+def _copy_key(copies: Copies, item: str) -> str:
+    """The key of the copy of the page at URL ``item`` (its file name), else ``item`` itself."""
+    if item.startswith(("http://", "https://")) and copies.has(item):
+        return copies.path_for_url(item).name
+    return item
+
+
+def _keys_by_url(index_dir: Path) -> dict[str, list[str]]:
+    keys: dict[str, list[str]] = {}
+    for article in _articles(index_dir):
+        if article.url:
+            keys.setdefault(article.url, []).append(article.key)
+    return keys
+
+
+def _paths_by_key(index_dir: Path) -> dict[str, str]:
+    return {article.key: article.path for article in _articles(index_dir)}
+
+
+def _articles(index_dir: Path) -> list:
+    try:
+        store = Store(layout.current_version(index_dir).store)
+    except IndexMissing:
+        return []
+    try:
+        return store.articles()
+    finally:
+        store.close()

@@ -1,0 +1,160 @@
+"""``/library`` from Discord: owners add and remove articles, and every reply is one
+ephemeral message that names what changed; everyone else is refused."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+from unittest.mock import MagicMock
+
+import discord
+import pytest
+from bot_helpers import ARTICLES, FakeInteraction, fake_member, invoke, write_articles
+
+from bot import render
+from index import EngineConfig, build
+
+pytestmark = pytest.mark.slow
+
+SKERRY = (
+    "---\ntitle: The lighthouse keepers of Skerry\nauthor: Moira Flett\n---\n\n"
+    "The last keeper left the Skerry light in 1998, when the lamp was automated.\n\n"
+    "Supplies came by boat every second Thursday, weather permitting, from the harbour at "
+    "Lerwick.\n"
+)
+SKERRY_QUESTION = "How often did supply boats reach the Skerry lighthouse?"
+OWNER = 77
+
+
+def attachment(name: str, content: bytes) -> Any:
+    """An uploaded file as discord.py hands it to a command (specced: unknown attributes fail)."""
+    file = MagicMock(spec=discord.Attachment)
+    file.filename = name
+    file.size = len(content)
+
+    async def read() -> bytes:
+        return content
+
+    file.read = read
+    return file
+
+
+@pytest.fixture
+def own_index(tmp_path: Path, embedder: Any) -> EngineConfig:
+    """An index of this test's own: these tests change it."""
+    config = EngineConfig(index_dir=tmp_path / "index", cache_dir=tmp_path / "cache")
+    build([write_articles(tmp_path / "articles.jsonl", ARTICLES)], config, embedder=embedder)
+    return config
+
+
+def owner() -> Any:
+    return fake_member(OWNER, manage_guild=True)
+
+
+@pytest.mark.parametrize(
+    ("command", "params"),
+    [
+        ("library add", {"file": attachment("a.md", SKERRY.encode())}),
+        ("library remove", {"article": "articles.jsonl#1"}),
+        ("library feeds", {"action": "add", "url": "http://127.0.0.1:9/feed"}),
+    ],
+)
+async def test_library_commands_are_refused_to_non_owners(
+    make_bot: Any, own_index: EngineConfig, command: str, params: dict[str, Any]
+) -> None:
+    bot = await make_bot(engine=own_index)
+    before = (await bot.service.info()).articles
+    member = fake_member(5, manage_guild=False)
+    reply = (await invoke(bot, command, FakeInteraction(bot, user=member), **params)).last
+    assert reply.ephemeral
+    assert reply.content == "Only members with the Manage Server permission can do that."
+    assert (await bot.service.info()).articles == before
+
+
+async def test_an_owner_adds_a_file_which_answers_at_once_then_removes_it(
+    make_bot: Any, own_index: EngineConfig
+) -> None:
+    bot = await make_bot(engine=own_index)
+    asked = await invoke(bot, "ask", FakeInteraction(bot), question=SKERRY_QUESTION)
+    assert asked.last.embed.title == "Not found in the library"
+
+    added = await invoke(
+        bot,
+        "library add",
+        FakeInteraction(bot, user=owner()),
+        file=attachment("skerry.md", SKERRY.encode()),
+    )
+    assert added.last.ephemeral
+    assert added.last.content == "Added **The lighthouse keepers of Skerry** (2 passages)"
+    assert added.last.allowed_mentions == render.NO_MENTIONS
+
+    answer = (await invoke(bot, "ask", FakeInteraction(bot), question=SKERRY_QUESTION)).last
+    assert answer.embed.title == "The lighthouse keepers of Skerry"
+    assert "every second Thursday" in answer.embed.description
+
+    (article,) = [a for a in await bot.service.articles() if a.title.startswith("The lighthouse")]
+    removed = await invoke(
+        bot, "library remove", FakeInteraction(bot, user=owner()), article=article.key
+    )
+    assert removed.last.content == f"Removed `{article.key}`"
+    again = (await invoke(bot, "ask", FakeInteraction(bot), question=SKERRY_QUESTION)).last
+    assert again.embed.title == "Not found in the library"
+
+
+async def test_remove_offers_matching_titles_to_owners_only(
+    make_bot: Any, own_index: EngineConfig
+) -> None:
+    bot = await make_bot(engine=own_index)
+    cog = bot.get_cog("Librarian")
+    command = bot.tree.get_command("library").get_command("remove")
+    complete = command._params["article"].autocomplete
+    choices = await complete(cog, FakeInteraction(bot, user=owner()), "sourd")
+    assert [(c.name, c.value) for c in choices] == [
+        ("Baking sourdough · articles.jsonl#2", "articles.jsonl#2")
+    ]
+    assert await complete(cog, FakeInteraction(bot, user=fake_member(5)), "sourd") == []
+
+
+@pytest.mark.parametrize(
+    ("params", "reply"),
+    [
+        ({}, "Give either a url or a file to add, one of them."),
+        (
+            {"file": attachment("notes.pdf", b"%PDF-1.4")},
+            "notes.pdf: citebot reads .htm, .html, .json, .jsonl, .markdown, .md, .text, .txt files",
+        ),
+        ({"file": attachment("huge.txt", b"x" * (3 * 2**20))}, "That file is 3.0 MiB"),
+        ({"url": "file:///etc/passwd"}, "Not added: file:///etc/passwd"),
+    ],
+)
+async def test_a_bad_add_is_one_line_and_changes_nothing(
+    make_bot: Any, own_index: EngineConfig, params: dict[str, Any], reply: str
+) -> None:
+    bot = await make_bot(engine=own_index)
+    before = await bot.service.info()
+    sent = (await invoke(bot, "library add", FakeInteraction(bot, user=owner()), **params)).last
+    assert sent.ephemeral
+    assert sent.content.startswith(reply)
+    assert "\n" not in sent.content
+    assert (await bot.service.info()).built_at == before.built_at
+
+
+async def test_questions_are_answered_while_an_article_is_added(
+    make_bot: Any, own_index: EngineConfig
+) -> None:
+    bot = await make_bot(engine=own_index)
+    adding = asyncio.create_task(
+        invoke(
+            bot,
+            "library add",
+            FakeInteraction(bot, user=owner()),
+            file=attachment("skerry.md", SKERRY.encode()),
+        )
+    )
+    question = "Who does Russia have a defense pact with?"
+    answers = await asyncio.gather(
+        *(invoke(bot, "ask", FakeInteraction(bot, user=fake_member(i)), question=question) for i in range(10))
+    )
+    assert all("Armenia" in a.last.embed.description for a in answers)
+    assert (await adding).last.content.startswith("Added **The lighthouse keepers of Skerry**")
