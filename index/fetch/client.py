@@ -298,7 +298,18 @@ class Fetcher:
         timeout = self.policy.timeout
         with _Watchdog(timeout) as watchdog:
             try:
-                return self._send(target, ips, sent, kinds, limit, watchdog)
+                connection = self._connect(target, ips, watchdog)
+                try:
+                    connection.request("GET", target.path, headers=sent, preload_content=False)
+                    response = connection.getresponse()
+                    received = {k.lower(): v for k, v in response.headers.items()}
+                    body = b""
+                    if response.status in (200, 203):
+                        self._check_type(target, received, kinds)
+                        body = _read(target, response, received, limit, watchdog)
+                    return _Reply(response.status, response.reason or "", received, body)
+                finally:
+                    connection.close()
             except FetchError:
                 raise
             except (OSError, http.client.HTTPException, Urllib3Error) as error:
@@ -307,28 +318,6 @@ class Fetcher:
                         target.url, f"timed out after {timeout:g} s", transient=True
                     ) from None
                 raise _failure(target.url, error) from None
-
-    def _send(
-        self,
-        target: Target,
-        ips: list[str],
-        headers: dict[str, str],
-        kinds: Collection[str] | None,
-        limit: int,
-        watchdog: _Watchdog,
-    ) -> _Reply:
-        connection = self._connect(target, ips, watchdog)
-        try:
-            connection.request("GET", target.path, headers=headers, preload_content=False)
-            response = connection.getresponse()
-            received = {k.lower(): v for k, v in response.headers.items()}
-            body = b""
-            if response.status in (200, 203):
-                self._check_type(target, received, kinds)
-                body = _read(target, response, received, limit, watchdog)
-            return _Reply(response.status, response.reason or "", received, body)
-        finally:
-            connection.close()
 
     def _connect(self, target: Target, ips: list[str], watchdog: _Watchdog) -> HTTPConnection:
         """A connection to the first of ``ips`` that answers, named after the host."""

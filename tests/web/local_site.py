@@ -111,23 +111,20 @@ class _Handler(BaseHTTPRequestHandler):
         lines.append("Connection: close")
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
         self.close_connection = True
-        if reply.header_drip:
-            for byte in head:
-                time.sleep(reply.header_drip)
-                self.wfile.write(bytes([byte]))
-                self.wfile.flush()
-        else:
-            self.wfile.write(head)
-        pieces = reply.chunks() if reply.chunks else [body]
-        for piece in pieces:
-            if reply.drip:
-                for byte in piece:
-                    time.sleep(reply.drip)
-                    self.wfile.write(bytes([byte]))
-                    self.wfile.flush()
-            else:
-                self.wfile.write(piece)
+        self._write(head, reply.header_drip)
+        for piece in reply.chunks() if reply.chunks else [body]:
+            self._write(piece, reply.drip)
         self.wfile.flush()
+
+    def _write(self, data: bytes, drip: float) -> None:
+        """``data``, at once or a byte every ``drip`` seconds."""
+        if not drip:
+            self.wfile.write(data)
+            return
+        for byte in data:
+            time.sleep(drip)
+            self.wfile.write(bytes([byte]))
+            self.wfile.flush()
 
     def log_message(self, format: str, *args: object) -> None:
         pass
