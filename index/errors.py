@@ -41,3 +41,25 @@ class ModelUnavailable(CitebotError):
 
 class IndexBusy(CitebotError):
     """Another process is writing the index right now."""
+
+
+class FetchError(CitebotError):
+    """A web page or feed could not be fetched, or fetching it was refused.
+
+    ``str(error)`` is one line naming the address and the reason; ``transient`` is true when
+    trying again later may work (a time-out, a refused connection, a server error), false when
+    it will not (a refused address, a missing page, a wrong content type).
+    """
+
+    def __init__(self, url: str, reason: str, *, transient: bool = False) -> None:
+        self.url = url
+        self.reason = reason
+        self.transient = transient
+        super().__init__(f"{shown(url)}: {reason}")
+
+
+def shown(text: str, limit: int = 200) -> str:
+    """Text from outside (an address, a title) as one short line: control characters and line
+    breaks dropped, the end cut with an ellipsis."""
+    line = "".join(c for c in text if c.isprintable() or c == " ")
+    return line if len(line) <= limit else line[: limit - 1] + "…"

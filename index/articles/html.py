@@ -19,9 +19,12 @@ from index.records import ParsedArticle
 logging.getLogger("trafilatura").setLevel(logging.ERROR)
 
 
-def read(text: str, source: Source) -> list[ParsedArticle]:
+def read(text: str, source: Source, *, url: str | None = None) -> list[ParsedArticle]:
+    """The page's article. ``url``, where the page was fetched from, is the article's url when
+    the page names no canonical one, and its host the site when the page names none."""
     document = trafilatura.bare_extraction(
         text,
+        url=url,
         with_metadata=True,
         include_comments=False,
         include_tables=False,
