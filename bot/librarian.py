@@ -100,7 +100,9 @@ class Librarian:
     def start(self, minutes: float) -> None:
         """Sync the feeds every ``minutes`` (0: never)."""
         if minutes > 0:
-            self._syncing = asyncio.create_task(self._sync_every(minutes * 60), name="citebot-feeds")
+            self._syncing = asyncio.create_task(
+                self._sync_every(minutes * 60), name="citebot-feeds"
+            )
 
     async def close(self) -> None:
         if self._syncing:

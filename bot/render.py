@@ -257,8 +257,8 @@ def change_text(change: Change) -> str:
     if not lines:
         return "Nothing new to add."
     more = len(lines) - CHANGE_LINES
-    shown = lines[:CHANGE_LINES] + ([f"… and {more} more"] if more > 0 else [])
-    return message_text("\n".join(shown))
+    listed = lines[:CHANGE_LINES] + ([f"… and {more} more"] if more > 0 else [])
+    return message_text("\n".join(listed))
 
 
 def feeds_text(feeds: Sequence[Feed]) -> str:
@@ -273,7 +273,8 @@ def feeds_text(feeds: Sequence[Feed]) -> str:
     ]
     if len(feeds) > CHANGE_LINES:
         lines.append(f"… and {len(feeds) - CHANGE_LINES} more")
-    return message_text(f"Following {len(feeds)} feeds:\n" + "\n".join(lines))
+    noun = "feed" if len(feeds) == 1 else "feeds"
+    return message_text(f"Following {len(feeds)} {noun}:\n" + "\n".join(lines))
 
 
 def change_error(error: Exception) -> str:

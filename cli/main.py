@@ -111,7 +111,9 @@ def _parser() -> argparse.ArgumentParser:
     index_command("info", _info, "what is indexed: counts, model, size, build time")
     index_command("list", sources.handle_list, "the indexed articles, their keys and origins")
     feeds = command(
-        "feeds", sources.handle_feeds, "follow news feeds: add, list, remove, sync (fetch new items)"
+        "feeds",
+        sources.handle_feeds,
+        "follow news feeds: add, list, remove, sync (fetch new items)",
     )
     sources.add_arguments(add_command, feeds)
 

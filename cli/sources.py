@@ -113,18 +113,20 @@ def _read_urls(path: Path) -> list[str]:
 
 def _print_intake(console: Console, intake: Intake) -> None:
     if intake.feeds is not None:
-        for line in intake.feeds.lines():
-            console.print(render.plain(line), soft_wrap=True)
+        for feed, outcome in intake.feeds.outcomes:
+            console.print(render.plain(f"{feed}: {outcome}"), soft_wrap=True)
     if intake.report is not None:
         render.print_report(console, intake.report)
     elif not intake.failed:
         console.print("Nothing new to add.")
-    if intake.failed:
-        table = Table(title=f"Not added: {render.count(len(intake.failed), 'page')}")
+    failed = [(item.path, item.reason) for item in intake.failed]
+    failed += intake.feeds.skipped if intake.feeds is not None else []
+    if failed:
+        table = Table(title=f"Not added: {render.count(len(failed), 'page')}", title_justify="left")
         table.add_column("URL", overflow="fold")
         table.add_column("why", overflow="fold")
-        for item in intake.failed:
-            table.add_row(render.plain(item.path), render.plain(item.reason))
+        for url, why in failed:
+            table.add_row(render.plain(url), render.plain(why))
         console.print(table)
 
 

@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+
 def signature(user: discord.abc.User) -> str:
     """How an article's copy records who added it: the Discord user's id (stable) and name."""
     return f"discord:{user.id} ({user.name})"

@@ -101,7 +101,9 @@ def add_urls(
         except (FetchError, ArticleError) as error:
             failed.append(SkippedFile(url, str(error)))
             continue
-        batch.save(batch.copies.path_for_url(url), article.record(), Origin.now("url", url, added_by))
+        batch.save(
+            batch.copies.path_for_url(url), article.record(), Origin.now("url", url, added_by)
+        )
     return Intake(batch.commit(config, embedder, progress), tuple(failed))
 
 

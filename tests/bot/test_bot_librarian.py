@@ -4,6 +4,7 @@ ephemeral message that names what changed; everyone else is refused."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from unittest.mock import MagicMock
@@ -11,6 +12,8 @@ from unittest.mock import MagicMock
 import discord
 import pytest
 from bot_helpers import ARTICLES, FakeInteraction, fake_member, invoke, write_articles
+from web.local_site import Reply, start, stop
+from web.pages import TRAM, article_page, rss, story
 
 from bot import render
 from index import EngineConfig, build
@@ -122,7 +125,8 @@ async def test_remove_offers_matching_titles_to_owners_only(
         ({}, "Give either a url or a file to add, one of them."),
         (
             {"file": attachment("notes.pdf", b"%PDF-1.4")},
-            "notes.pdf: citebot reads .htm, .html, .json, .jsonl, .markdown, .md, .text, .txt files",
+            "notes.pdf: citebot reads .htm, .html, .json, .jsonl, .markdown, .md, .text, "
+            ".txt files",
         ),
         ({"file": attachment("huge.txt", b"x" * (3 * 2**20))}, "That file is 3.0 MiB"),
         ({"url": "file:///etc/passwd"}, "Not added: file:///etc/passwd"),
@@ -154,7 +158,93 @@ async def test_questions_are_answered_while_an_article_is_added(
     )
     question = "Who does Russia have a defense pact with?"
     answers = await asyncio.gather(
-        *(invoke(bot, "ask", FakeInteraction(bot, user=fake_member(i)), question=question) for i in range(10))
+        *(
+            invoke(bot, "ask", FakeInteraction(bot, user=fake_member(i)), question=question)
+            for i in range(10)
+        )
     )
     assert all("Armenia" in a.last.embed.description for a in answers)
     assert (await adding).last.content.startswith("Added **The lighthouse keepers of Skerry**")
+
+
+@pytest.fixture
+def site():
+    server = start()
+    yield server
+    stop(server)
+
+
+async def test_an_owner_adds_a_page_by_url_and_it_answers_with_its_link(
+    make_bot: Any, own_index: EngineConfig, site: Any
+) -> None:
+    url = site.page("/news/tram", article_page("A tram for the harbour", TRAM))
+    bot = await make_bot(engine=replace(own_index, fetch_private=True))
+    added = await invoke(bot, "library add", FakeInteraction(bot, user=owner()), url=url)
+    assert added.last.ephemeral
+    assert added.last.content == "Added **A tram for the harbour** (3 passages)"
+
+    question = "How often will trams run at peak hours?"
+    answer = (await invoke(bot, "ask", FakeInteraction(bot), question=question)).last
+    assert answer.embed.title == "A tram for the harbour"
+    assert answer.embed.url == url
+    assert "every six minutes" in answer.embed.description
+
+
+async def test_a_private_page_is_refused_by_default(
+    make_bot: Any, own_index: EngineConfig, site: Any
+) -> None:
+    url = site.page("/news/tram", article_page("A tram for the harbour", TRAM))
+    bot = await make_bot(engine=own_index)
+    sent = (await invoke(bot, "library add", FakeInteraction(bot, user=owner()), url=url)).last
+    assert sent.content.startswith("Not added: ")
+    assert "private" in sent.content or "loopback" in sent.content
+    assert site.hits("/news/tram") == []
+
+
+async def test_owners_follow_a_feed_sync_it_and_stop(
+    make_bot: Any, own_index: EngineConfig, site: Any
+) -> None:
+    for number in (1, 2):
+        site.page(f"/story/{number}", article_page(f"Story {number}", story(number)))
+    items = [("Story 1", "/story/1"), ("Story 2", "/story/2")]
+    feed = site.serve("/feed.xml", Reply(200, rss(site.base, items), "application/rss+xml"))
+    bot = await make_bot(engine=replace(own_index, fetch_private=True))
+
+    async def feeds(**params: Any) -> str:
+        interaction = FakeInteraction(bot, user=owner())
+        reply = (await invoke(bot, "library feeds", interaction, **params)).last
+        assert reply.ephemeral
+        return reply.content
+
+    assert await feeds() == "No feeds yet: add one with `/library feeds action:add url:…`."
+    assert await feeds(action="add", url=feed) == f"Following {feed}."
+    synced = await feeds(action="sync")
+    assert synced.splitlines() == [
+        "Added **Story 1** (2 passages)",
+        "Added **Story 2** (2 passages)",
+    ]
+    assert await feeds(action="sync") == "Nothing new to add."
+    listed = await feeds()
+    assert listed.startswith(f"Following 1 feed:\n• {feed} · last sync ")
+    assert await feeds(action="remove", url=feed) == f"No longer following {feed}."
+    assert await feeds(action="add") == "Give the feed's url to add it."
+
+
+async def test_the_bot_syncs_its_feeds_by_itself(
+    make_bot: Any, own_index: EngineConfig, site: Any
+) -> None:
+    site.page("/story/7", article_page("Story 7", story(7)))
+    feed = site.serve(
+        "/feed.xml", Reply(200, rss(site.base, [("Story 7", "/story/7")]), "application/rss+xml")
+    )
+    bot = await make_bot(engine=replace(own_index, fetch_private=True), feed_interval=0.005)
+    await bot.librarian.follow(feed, "test")
+    question = "What does the second paragraph of story 7 add?"
+    deadline = asyncio.get_running_loop().time() + 20
+    while asyncio.get_running_loop().time() < deadline:
+        answer = (await invoke(bot, "ask", FakeInteraction(bot), question=question)).last
+        if answer.embed.title == "Story 7":
+            break
+        await asyncio.sleep(0.2)
+    assert answer.embed.title == "Story 7"
+    assert answer.embed.url == site.url("/story/7")

@@ -59,7 +59,11 @@ def test_an_upload_answers_survives_a_rebuild_and_is_removed_for_good(
     (article,) = [a for a in library.articles() if a.key == key]
     origin = Copies(config.index_dir).origin(article.path)
     assert origin is not None
-    assert (origin.kind, origin.location, origin.added_by) == ("upload", "skerry.md", "discord:7 (moira)")
+    assert (origin.kind, origin.location, origin.added_by) == (
+        "upload",
+        "skerry.md",
+        "discord:7 (moira)",
+    )
     assert article.author == "Moira Flett"
     library.close()
 
@@ -103,13 +107,17 @@ def test_an_unusable_upload_is_one_line_and_changes_nothing(
 
 
 def test_an_upload_name_is_never_a_path(config: EngineConfig, embedder, tmp_path: Path) -> None:
-    add_upload("../../../etc/evil.md", LIGHTHOUSE.encode(), config, added_by=None, embedder=embedder)
+    add_upload(
+        "../../../etc/evil.md", LIGHTHOUSE.encode(), config, added_by=None, embedder=embedder
+    )
     (copy,) = (config.index_dir / "sources").iterdir()
     assert copy.name.startswith("upload-evil-")
     assert not (tmp_path / "etc").exists()
 
 
-def test_removing_an_unknown_article_is_one_line(folder: Path, config: EngineConfig, embedder) -> None:
+def test_removing_an_unknown_article_is_one_line(
+    folder: Path, config: EngineConfig, embedder
+) -> None:
     build([folder], config, embedder=embedder)
-    with pytest.raises(CitebotError, match="Not in the index: https://example.org/nothing"):
+    with pytest.raises(CitebotError, match=r"Not in the index: https://example\.org/nothing"):
         remove(["https://example.org/nothing"], config, embedder=embedder)
