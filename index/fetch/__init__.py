@@ -2,8 +2,8 @@
 
 Use::
 
-    from index.fetch import FetchPolicy, Fetcher, fetch_article
-    fetcher = Fetcher(FetchPolicy.from_env(environment()))
+    from index.fetch import Fetcher, fetch_article
+    fetcher = Fetcher(EngineConfig.from_env(environment()).fetch)
     article = fetch_article(fetcher, url)   # blocking: run it in a worker thread
     article.record()                        # a JSON article record, as the index reads them
 

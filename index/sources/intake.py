@@ -19,7 +19,7 @@ from index.config import EngineConfig
 from index.embedder import Embedder
 from index.errors import ArticleError, CitebotError, IndexMissing
 from index.feeds import FeedRegistry, SyncReport, sync
-from index.fetch import Fetcher, FetchError, FetchPolicy, fetch_article
+from index.fetch import Fetcher, FetchError, fetch_article
 from index.records import BuildReport, ParsedArticle, SkippedFile
 from index.sources.copies import Copies, Origin
 from index.store import Store
@@ -73,7 +73,7 @@ class _Batch:
 def fetcher(config: EngineConfig) -> Fetcher:
     """A fetcher with the policy ``config`` sets; one a process, so that its per-host clock
     spaces every request to a host, whichever command or feed asks."""
-    return Fetcher(FetchPolicy(allow_private=config.fetch_private, contact=config.fetch_contact))
+    return Fetcher(config.fetch)
 
 
 def is_url(text: str) -> bool:
@@ -181,18 +181,25 @@ def sync_feeds(
     embedder: Embedder | None = None,
     progress: writer.Progress | None = None,
 ) -> Intake:
-    """Fetch what every feed has new and add it in one change."""
+    """Fetch what every feed has new and add it in one change.
+
+    The registry remembers the items a sync saw; when the add itself fails (another process
+    is writing the index), they are forgotten again, so the next sync fetches them anew.
+    """
     batch = _Batch(Copies(config.index_dir))
     registry = open_feeds(config)
     try:
-        known = _known(config.index_dir, batch.copies)
-        report = sync(registry, fetcher, known)
+        report = sync(registry, fetcher, _known(config.index_dir, batch.copies))
+        for article in report.added:
+            origin = Origin.now("feed", article.requested, "feed sync")
+            batch.save(batch.copies.path_for_url(article.requested), article.record(), origin)
+        try:
+            return Intake(batch.commit(config, embedder, progress), feeds=report)
+        except CitebotError:
+            registry.forget(article.requested for article in report.added)
+            raise
     finally:
         registry.close()
-    for article in report.added:
-        origin = Origin.now("feed", article.requested, "feed sync")
-        batch.save(batch.copies.path_for_url(article.requested), article.record(), origin)
-    return Intake(batch.commit(config, embedder, progress), feeds=report)
 
 
 def open_feeds(config: EngineConfig) -> FeedRegistry:

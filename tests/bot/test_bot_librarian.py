@@ -17,6 +17,7 @@ from web.pages import TRAM, article_page, rss, story
 
 from bot import render
 from index import EngineConfig, build
+from index.fetch import FetchPolicy
 
 pytestmark = pytest.mark.slow
 
@@ -178,7 +179,7 @@ async def test_an_owner_adds_a_page_by_url_and_it_answers_with_its_link(
     make_bot: Any, own_index: EngineConfig, site: Any
 ) -> None:
     url = site.page("/news/tram", article_page("A tram for the harbour", TRAM))
-    bot = await make_bot(engine=replace(own_index, fetch_private=True))
+    bot = await make_bot(engine=replace(own_index, fetch=FetchPolicy(allow_private=True)))
     added = await invoke(bot, "library add", FakeInteraction(bot, user=owner()), url=url)
     assert added.last.ephemeral
     assert added.last.content == "Added **A tram for the harbour** (3 passages)"
@@ -208,7 +209,7 @@ async def test_owners_follow_a_feed_sync_it_and_stop(
         site.page(f"/story/{number}", article_page(f"Story {number}", story(number)))
     items = [("Story 1", "/story/1"), ("Story 2", "/story/2")]
     feed = site.serve("/feed.xml", Reply(200, rss(site.base, items), "application/rss+xml"))
-    bot = await make_bot(engine=replace(own_index, fetch_private=True))
+    bot = await make_bot(engine=replace(own_index, fetch=FetchPolicy(allow_private=True)))
 
     async def feeds(**params: Any) -> str:
         interaction = FakeInteraction(bot, user=owner())
@@ -237,7 +238,9 @@ async def test_the_bot_syncs_its_feeds_by_itself(
     feed = site.serve(
         "/feed.xml", Reply(200, rss(site.base, [("Story 7", "/story/7")]), "application/rss+xml")
     )
-    bot = await make_bot(engine=replace(own_index, fetch_private=True), feed_interval=0.005)
+    bot = await make_bot(
+        engine=replace(own_index, fetch=FetchPolicy(allow_private=True)), feed_interval=0.005
+    )
     await bot.librarian.follow(feed, "test")
     question = "What does the second paragraph of story 7 add?"
     deadline = asyncio.get_running_loop().time() + 20
