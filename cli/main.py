@@ -36,6 +36,7 @@ from index.evaluation import (
     load_squad,
     load_tsv,
 )
+from index.library import check_index
 
 log = logging.getLogger("citebot")
 SAMPLES = Path("samples")
@@ -111,6 +112,12 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("keys", nargs="+", metavar="ARTICLE")
     index_command("info", _info, "what is indexed: counts, model, size, build time")
     index_command("list", _list, "the indexed articles and their keys")
+    command(
+        "health",
+        _health,
+        "exit 0 when the settings read and the index opens for its model (no model load: "
+        "the container's health check)",
+    )
 
     sub = command("ask", _ask, "answer one question with the best passage and its source")
     sub.add_argument("question")
@@ -211,6 +218,18 @@ def _info(_args: argparse.Namespace, config: EngineConfig, console: Console) -> 
 
 def _list(_args: argparse.Namespace, config: EngineConfig, console: Console) -> int:
     render.print_articles(console, open_library(config).articles())
+    return 0
+
+
+def _health(_args: argparse.Namespace, config: EngineConfig, console: Console) -> int:
+    manifest = check_index(config)
+    console.print(
+        render.plain(
+            f"ok: {manifest.articles} articles, {manifest.passages} passages, "
+            f"model {manifest.model}, built {manifest.built_at}"
+        ),
+        soft_wrap=True,
+    )
     return 0
 
 
