@@ -10,6 +10,8 @@ FROM ${PYTHON_IMAGE} AS build
 # torch first, from PyTorch's CPU-only wheel index, exactly as `make install` does: a plain
 # torch requirement would pull the multi-GB CUDA build. constraints.txt pins everything else.
 ARG TORCH_SPEC=torch==2.13.0
+# The pip that constraints.txt was resolved with (an older one misreads lxml's html_clean extra).
+ARG PIP_SPEC=pip==26.3
 ARG TORCH_PIP_ARGS="--index-url https://download.pytorch.org/whl/cpu"
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 \
     PIP_NO_CACHE_DIR=1
@@ -18,6 +20,7 @@ ENV PATH=/opt/citebot/bin:$PATH
 # several words on purpose.
 # hadolint ignore=DL3013,SC2086
 RUN python -m venv /opt/citebot \
+    && pip install --no-cache-dir "$PIP_SPEC" \
     && pip install --no-cache-dir $TORCH_PIP_ARGS "$TORCH_SPEC"
 WORKDIR /src
 COPY pyproject.toml constraints.txt README.md LICENSE ./

@@ -78,7 +78,10 @@ def test_every_pip_install_keeps_no_cache_and_honours_the_constraints():
     args = {k: v for kind, a in instructions() if kind == "ARG" for k, v in assignments(a).items()}
     pins = (REPO / "constraints.txt").read_text(encoding="utf-8").splitlines()
     assert args["TORCH_SPEC"] in pins
-    assert "$TORCH_SPEC" in installs[0]
+    assert installs[0].strip().endswith('"$PIP_SPEC"') and re.fullmatch(
+        r"pip==[\d.]+", args["PIP_SPEC"]
+    )
+    assert "$TORCH_SPEC" in installs[1]
 
 
 def test_the_command_and_the_health_check_are_real_citebot_commands():
