@@ -1,66 +1,51 @@
 """The bot's settings, read once from the environment and passed down as one frozen value.
 
 Everything the bot can be told lives here, so a typo in ``.env`` fails at start-up with one line
-naming the setting, not minutes later inside a command. The token is wrapped so that no log line,
-``repr`` or traceback can show it.
+naming the setting, not minutes later inside a command. The token is a ``SecretStr``, so that no
+log line, ``repr`` or traceback can show it.
+
+``Settings`` is the value the bot uses; ``BotSettings`` is how the environment spells it (read
+with pydantic-settings, as ``index.config`` explains). A new setting is a field on each: its
+default and reason on ``Settings``, its type and limits on ``BotSettings``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TypeVar
+from typing import Annotated, Any
 
-from index import CitebotError, EngineConfig
+from pydantic import (
+    BeforeValidator,
+    Field,
+    NonNegativeFloat,
+    NonNegativeInt,
+    PositiveFloat,
+    PositiveInt,
+    SecretStr,
+)
+from pydantic_settings import NoDecode
 
-_T = TypeVar("_T")
-_N = TypeVar("_N", int, float)
+from index import EngineConfig
+from index.config import EnvSettings, SettingsError
+
+__all__ = ["TOKEN_SETTING", "BotSettings", "Secret", "Settings", "SettingsError"]
 
 TOKEN_SETTING = "DISCORD_TOKEN"  # noqa: S105 (the name of the setting, not a token)
 # A bot token is three base64url parts joined by dots; anything else is a copy-paste mistake.
 _TOKEN_SHAPE = re.compile(r"[\w-]{20,}\.[\w-]{4,}\.[\w-]{20,}")
-_TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
 
-
-class SettingsError(CitebotError):
-    """A setting has a value the bot cannot use; the message names the setting."""
-
-
-class Secret:
-    """A string that never shows itself: ``str``/``repr`` print ``***``, ``reveal()`` returns it."""
-
-    __slots__ = ("_value",)
-
-    def __init__(self, value: str) -> None:
-        self._value = value
-
-    def reveal(self) -> str:
-        return self._value
-
-    def __bool__(self) -> bool:
-        return bool(self._value)
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Secret) and other._value == self._value
-
-    def __hash__(self) -> int:
-        return hash(self._value)
-
-    def __repr__(self) -> str:
-        return "Secret('***')"
-
-    def __str__(self) -> str:
-        return "***"
+Secret = SecretStr
+"""The token's type: ``str``/``repr`` print stars, ``get_secret_value()`` returns it."""
 
 
 @dataclass(frozen=True, slots=True)
 class Settings:
     """How the bot runs. Defaults suit one small server; ``.env.example`` documents each."""
 
-    token: Secret = field(default_factory=lambda: Secret(""))
+    token: SecretStr = field(default_factory=lambda: SecretStr(""))
     engine: EngineConfig = field(default_factory=EngineConfig)
     # Seconds a user waits between two questions (0 turns the cooldown off).
     cooldown: float = 10.0
@@ -98,37 +83,12 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str], **engine_overrides: object) -> Settings:
         """Read ``DISCORD_TOKEN`` and ``CITEBOT_*``; raise ``SettingsError`` naming a bad one."""
-        defaults = cls()
-        return cls(
-            token=Secret(env.get(TOKEN_SETTING, "").strip()),
-            engine=EngineConfig.from_env(env, **engine_overrides),
-            cooldown=_read(env, "CITEBOT_COOLDOWN", _number(float, zero=True), defaults.cooldown),
-            channel_limit=_read(
-                env, "CITEBOT_CHANNEL_LIMIT", _number(int, zero=True), defaults.channel_limit
-            ),
-            channels=_read(env, "CITEBOT_CHANNELS", _ids, defaults.channels),
-            owner_role=env.get("CITEBOT_OWNER_ROLE", "").strip() or None,
-            guild_id=_read(env, "CITEBOT_GUILD_ID", _id, defaults.guild_id),
-            allow_dms=_read(env, "CITEBOT_ALLOW_DMS", _flag, defaults.allow_dms),
-            prefix_commands=_read(env, "CITEBOT_PREFIX_COMMANDS", _flag, defaults.prefix_commands),
-            prefix=env.get("CITEBOT_PREFIX", "").strip() or defaults.prefix,
-            sharded=_read(env, "CITEBOT_SHARDED", _flag, defaults.sharded),
-            search_timeout=_read(
-                env, "CITEBOT_SEARCH_TIMEOUT", _number(float, zero=False), defaults.search_timeout
-            ),
-            workers=_read(env, "CITEBOT_WORKERS", _number(int, zero=False), defaults.workers),
-            feedback_path=_read(env, "CITEBOT_FEEDBACK_DB", Path, defaults.feedback_path),
-            reload_interval=_read(
-                env, "CITEBOT_RELOAD_INTERVAL", _number(float, zero=False), defaults.reload_interval
-            ),
-            feed_interval=_read(
-                env, "CITEBOT_FEED_INTERVAL", _number(float, zero=True), defaults.feed_interval
-            ),
-        )
+        engine = EngineConfig.from_env(env, **engine_overrides)
+        return cls(engine=engine, **BotSettings.read(env).model_dump())
 
     def check_token(self) -> str:
         """The raw token, or ``SettingsError`` naming ``DISCORD_TOKEN`` (never showing it)."""
-        token = self.token.reveal()
+        token = self.token.get_secret_value()
         if not token:
             raise SettingsError(
                 f"{TOKEN_SETTING} is not set: put the bot token from the Discord developer "
@@ -142,41 +102,45 @@ class Settings:
         return token
 
 
-def _read(env: Mapping[str, str], name: str, parse: Callable[[str], _T], default: _T) -> _T:
-    value = env.get(name, "").strip()
-    if not value:
-        return default
-    try:
-        return parse(value)
-    except ValueError as error:
-        raise SettingsError(f"{name}={value!r} is not valid: {error}") from None
-
-
-def _number(kind: type[_N], *, zero: bool) -> Callable[[str], _N]:
-    """A parser for a number that must be positive (or may be 0 when ``zero``: "turned off")."""
-
-    def parse(value: str) -> _N:
-        number = kind(value)
-        if number < 0 or (number == 0 and not zero):
-            raise ValueError("it must be 0 or more" if zero else "it must be greater than 0")
-        return number
-
-    return parse
-
-
-def _flag(value: str) -> bool:
-    if value.lower() in _TRUE:
-        return True
-    if value.lower() in _FALSE:
-        return False
-    raise ValueError("use on or off")
-
-
-def _id(value: str) -> int:
-    if not value.isdigit():
+def _id(value: Any) -> Any:
+    if isinstance(value, str) and not value.strip().isdigit():
         raise ValueError("a Discord id is a number (Developer Mode → Copy ID)")
-    return int(value)
+    return value
 
 
-def _ids(value: str) -> frozenset[int]:
-    return frozenset(_id(part.strip()) for part in value.split(",") if part.strip())
+def _ids(value: Any) -> Any:
+    """``111, 222``: the ids it lists."""
+    if not isinstance(value, str):
+        return value
+    return frozenset(int(_id(part)) for part in value.split(",") if part.strip())
+
+
+def _strip(value: Any) -> Any:
+    return value.strip() if isinstance(value, str) else value
+
+
+DiscordId = Annotated[PositiveInt, BeforeValidator(_id)]
+DiscordIds = Annotated[frozenset[int], NoDecode, BeforeValidator(_ids)]
+Token = Annotated[SecretStr, BeforeValidator(_strip)]
+
+_DEFAULTS = Settings()
+
+
+class BotSettings(EnvSettings):
+    """The bot's variables, as ``Settings.from_env`` reads them (``.env.example``)."""
+
+    token: Token = Field(_DEFAULTS.token, validation_alias=TOKEN_SETTING)
+    cooldown: NonNegativeFloat = _DEFAULTS.cooldown
+    channel_limit: NonNegativeInt = _DEFAULTS.channel_limit
+    channels: DiscordIds = _DEFAULTS.channels
+    owner_role: str | None = _DEFAULTS.owner_role
+    guild_id: DiscordId | None = _DEFAULTS.guild_id
+    allow_dms: bool = _DEFAULTS.allow_dms
+    prefix_commands: bool = _DEFAULTS.prefix_commands
+    prefix: str = _DEFAULTS.prefix
+    sharded: bool = _DEFAULTS.sharded
+    search_timeout: PositiveFloat = _DEFAULTS.search_timeout
+    workers: PositiveInt = _DEFAULTS.workers
+    feedback_path: Path = Field(_DEFAULTS.feedback_path, validation_alias="CITEBOT_FEEDBACK_DB")
+    reload_interval: PositiveFloat = _DEFAULTS.reload_interval
+    feed_interval: NonNegativeFloat = _DEFAULTS.feed_interval

@@ -34,6 +34,7 @@ from index.evaluation import (
     load_squad,
     load_tsv,
 )
+from index.library import check_index
 
 log = logging.getLogger("citebot")
 SAMPLES = Path("samples")
@@ -116,6 +117,12 @@ def _parser() -> argparse.ArgumentParser:
         "follow news feeds: add, list, remove, sync (fetch new items)",
     )
     sources.add_arguments(add_command, feeds)
+    command(
+        "health",
+        _health,
+        "exit 0 when the settings read and the index opens for its model (no model load: "
+        "the container's health check)",
+    )
 
     sub = command("ask", _ask, "answer one question with the best passage and its source")
     sub.add_argument("question")
@@ -197,6 +204,18 @@ def _build(args: argparse.Namespace, config: EngineConfig, console: Console) -> 
 
 def _info(_args: argparse.Namespace, config: EngineConfig, console: Console) -> int:
     render.print_info(console, open_library(config).info())
+    return 0
+
+
+def _health(_args: argparse.Namespace, config: EngineConfig, console: Console) -> int:
+    manifest = check_index(config)
+    console.print(
+        render.plain(
+            f"ok: {manifest.articles} articles, {manifest.passages} passages, "
+            f"model {manifest.model}, built {manifest.built_at}"
+        ),
+        soft_wrap=True,
+    )
     return 0
 
 

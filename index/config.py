@@ -4,6 +4,16 @@ The library never reads the environment by itself: front ends call ``environment
 start, hand the mapping to ``EngineConfig.from_env`` (the bot to its own settings as well) and
 pass the result down. Both front ends start from that one mapping, so ``citebot ask`` and
 ``citebot run`` can never disagree about where the index is or which model built it.
+
+The code passes frozen dataclasses around (``EngineConfig`` here, ``bot.settings.Settings``);
+a pydantic-settings model beside each says how the environment spells and limits them
+(``EngineSettings``, ``bot.settings.BotSettings``). A variable is ``CITEBOT_`` and the field's
+name in capitals, unless the field has a ``validation_alias``; its type and ``Field`` limits are
+what is allowed, and a bad value is one ``SettingsError`` line naming the variable.
+
+Adding a setting takes two lines: the field, its default and the reason for it on the
+dataclass, and a field of the same name on the settings model with its type, its limits and
+``_DEFAULTS.<name>`` as its default. ``from_env`` copies every field of the model across.
 """
 
 from __future__ import annotations
@@ -12,9 +22,18 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Annotated, Literal, Self
 
 from dotenv import dotenv_values
+from pydantic import Field, PositiveInt, SecretStr, ValidationError
+from pydantic_core import ErrorDetails
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    InitSettingsSource,
+    SettingsConfigDict,
+)
+from pydantic_settings.sources.utils import parse_env_vars
 
 from index.errors import CitebotError
 from index.fetch.policy import FetchPolicy
@@ -30,8 +49,7 @@ BACKENDS: tuple[Backend, ...] = ("torch", "onnx", "onnx-int8")
 DenseKind = Literal["auto", "flat", "hnsw"]
 DENSE_KINDS: tuple[DenseKind, ...] = ("auto", "flat", "hnsw")
 
-_Number = TypeVar("_Number", int, float)
-_Choice = TypeVar("_Choice", bound=str)
+Probability = Annotated[float, Field(ge=0, le=1)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +93,11 @@ class RetrievalConfig:
             raise CitebotError("The confidence needs at least one rival (the best passage).")
 
 
+def default_cache_dir() -> Path:
+    """Where exported ONNX models are kept unless ``CITEBOT_CACHE_DIR`` says otherwise."""
+    return Path.home() / ".cache" / "citebot"
+
+
 @dataclass(frozen=True, slots=True)
 class EngineConfig:
     """Where the index lives, which model embeds it, and how retrieval runs."""
@@ -94,54 +117,137 @@ class EngineConfig:
     # host's own network.
     fetch: FetchPolicy = field(default_factory=FetchPolicy)
     # Where exported ONNX models are kept (the package folder may be read-only).
-    cache_dir: Path = field(default_factory=lambda: Path.home() / ".cache" / "citebot")
+    cache_dir: Path = field(default_factory=default_cache_dir)
     retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], **overrides: object) -> EngineConfig:
-        """Read ``CITEBOT_*`` settings; explicit ``overrides`` (command-line flags) win."""
-        config = cls()
-        retrieval = config.retrieval
-        if value := env.get("CITEBOT_INDEX_DIR"):
-            config = replace(config, index_dir=Path(value))
-        if value := env.get("CITEBOT_EMBEDDING_MODEL"):
-            config = replace(config, model=value)
-        if value := env.get("CITEBOT_BACKEND"):
-            config = replace(config, backend=_choice(BACKENDS, "CITEBOT_BACKEND", value))
-        if value := env.get("CITEBOT_THREADS"):
-            config = replace(config, threads=_number(int, "CITEBOT_THREADS", value))
-        if value := env.get("CITEBOT_DENSE_INDEX"):
-            config = replace(config, dense_index=_choice(DENSE_KINDS, "CITEBOT_DENSE_INDEX", value))
-        if value := env.get("CITEBOT_CACHE_DIR"):
-            config = replace(config, cache_dir=Path(value))
-        config = replace(config, fetch=FetchPolicy.from_env(env))
-        if value := env.get("CITEBOT_THRESHOLD"):
-            retrieval = replace(retrieval, threshold=_number(float, "CITEBOT_THRESHOLD", value))
-        config = replace(config, retrieval=retrieval)
+        """Read ``CITEBOT_*`` settings; explicit ``overrides`` (command-line flags) win.
+
+        An override is named as its flag in an error (``--threshold``); ``None`` means "not
+        given". Raises ``SettingsError``, one line naming each bad setting.
+        """
         given = {name: value for name, value in overrides.items() if value is not None}
-        if "threshold" in given:
-            config = replace(
-                config, retrieval=replace(config.retrieval, threshold=given.pop("threshold"))
-            )
-        if "backend" in given:
-            given["backend"] = _choice(BACKENDS, "--backend", str(given["backend"]))
-        return replace(config, **given)  # type: ignore[arg-type]
+        values = EngineSettings.read(env, **given).model_dump()
+        retrieval = replace(RetrievalConfig(), threshold=values.pop("threshold"))
+        fetch = FetchPolicy(
+            allow_private=values.pop("fetch_private"), contact=values.pop("fetch_contact")
+        )
+        return cls(**values, retrieval=retrieval, fetch=fetch)
+
+
+class SettingsError(CitebotError):
+    """A setting has a value citebot cannot use; the one-line message names the setting."""
+
+
+class EnvSettings(BaseSettings):
+    """A settings model read from one mapping of environment variables (see ``read``)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="CITEBOT_",
+        env_ignore_empty=True,  # `CITEBOT_GUILD_ID=` in .env means "not set"
+        validate_by_name=True,  # overrides are given by field name, variables by alias
+        extra="forbid",  # an override the model does not know is a bug, not a no-op
+        str_strip_whitespace=True,
+        frozen=True,
+        hide_input_in_errors=True,
+    )
+
+    @classmethod
+    def read(cls, env: Mapping[str, str], **overrides: object) -> Self:
+        """The settings that ``env`` holds, ``overrides`` (by field name) winning over it.
+
+        Raises ``SettingsError``, one line naming each bad variable (or override) and what it
+        allows, never a secret's value.
+        """
+        sources = (InitSettingsSource(cls, overrides), _Variables(cls, env))
+        try:
+            return cls(_build_sources=(sources, overrides))
+        except ValidationError as error:
+            raise SettingsError(_one_line(cls, error, overrides)) from None
+
+    @classmethod
+    def variable(cls, name: str) -> str:
+        """The environment variable of field ``name``."""
+        alias = cls.model_fields[name].validation_alias
+        prefix = cls.model_config.get("env_prefix", "")
+        return alias if isinstance(alias, str) else f"{prefix}{name}".upper()
+
+    @classmethod
+    def variables(cls) -> dict[str, str]:
+        """Every variable the model reads, with its field's name."""
+        return {cls.variable(name): name for name in cls.model_fields}
+
+
+class _Variables(EnvSettingsSource):
+    """pydantic-settings' environment source, reading a given mapping instead of ``os.environ``."""
+
+    def __init__(self, settings_cls: type[BaseSettings], env: Mapping[str, str]) -> None:
+        self._given = env
+        super().__init__(settings_cls)
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        return parse_env_vars(
+            self._given, self.case_sensitive, self.env_ignore_empty, self.env_parse_none_str
+        )
+
+
+# What each kind of pydantic error allows, in the words of someone editing .env (pydantic's
+# context fills the limits in); other kinds keep pydantic's own words.
+_ALLOWED = {
+    "bool_parsing": "use on or off",
+    "float_parsing": "it must be a number",
+    "int_parsing": "it must be a whole number",
+    "int_from_float": "it must be a whole number",
+    "greater_than": "it must be greater than {gt:g}",
+    "greater_than_equal": "it must be {ge:g} or more",
+    "less_than_equal": "it must be {le:g} or less",
+    "literal_error": "it must be {expected}",
+}
+
+
+def _one_line(
+    model: type[EnvSettings], error: ValidationError, overrides: Mapping[str, object]
+) -> str:
+    return "; ".join(_problem(model, p, overrides) for p in error.errors(include_url=False)) + "."
+
+
+def _problem(
+    model: type[EnvSettings], problem: ErrorDetails, overrides: Mapping[str, object]
+) -> str:
+    where = str(problem["loc"][0]) if problem["loc"] else ""
+    name = model.variables().get(where, where)  # pydantic names a field by its alias, if any
+    if name in overrides:
+        label = "--" + name.replace("_", "-")
+    else:
+        label = model.variable(name) if name in model.model_fields else name
+    field = model.model_fields.get(name)
+    secret = field is not None and field.annotation is SecretStr
+    shown = "" if secret else f"={problem['input']!r}"
+    allowed = _ALLOWED.get(problem["type"])
+    why = allowed.format(**problem.get("ctx", {})) if allowed else problem["msg"]
+    why = why.removeprefix("Value error, ")
+    return f"{label}{shown} is not valid: {why[:1].lower()}{why[1:]}"
+
+
+_DEFAULTS = EngineConfig()
+
+
+class EngineSettings(EnvSettings):
+    """The engine's variables, as ``EngineConfig.from_env`` reads them (``.env.example``)."""
+
+    index_dir: Path = _DEFAULTS.index_dir
+    model: str = Field(_DEFAULTS.model, validation_alias="CITEBOT_EMBEDDING_MODEL")
+    backend: Backend = _DEFAULTS.backend
+    threads: PositiveInt | None = _DEFAULTS.threads
+    dense_index: DenseKind = _DEFAULTS.dense_index
+    cache_dir: Path = Field(default_factory=default_cache_dir)
+    threshold: Probability = _DEFAULTS.retrieval.threshold
+    fetch_private: bool = _DEFAULTS.fetch.allow_private
+    fetch_contact: str | None = _DEFAULTS.fetch.contact
 
 
 def environment(dotenv: Path = Path(".env")) -> dict[str, str]:
     """``.env`` values (when the file exists), overridden by the process environment."""
     values = {k: v for k, v in dotenv_values(dotenv).items() if v is not None}
     return {**values, **os.environ}
-
-
-def _choice(choices: tuple[_Choice, ...], name: str, value: str) -> _Choice:
-    if value not in choices:
-        raise CitebotError(f"{name} must be one of {', '.join(choices)}, not {value!r}.")
-    return value  # type: ignore[return-value]
-
-
-def _number(kind: type[_Number], name: str, value: str) -> _Number:
-    try:
-        return kind(value)
-    except ValueError:
-        raise CitebotError(f"{name} must be a number, not {value!r}.") from None

@@ -170,3 +170,12 @@ def open_library(config: EngineConfig, *, embedder: Embedder | None = None) -> L
     Manifest.read(version.manifest).check_model(config.model)
     embedder = embedder or Embedder(config)
     return Library(config, embedder, Snapshot.open(version, config, embedder))
+
+
+def check_index(config: EngineConfig) -> Manifest:
+    """What ``open_library`` checks first, without loading the model or the index files: the
+    current version resolves and its manifest reads and names ``config.model``. For health
+    checks; raises ``IndexUnavailable`` saying what is wrong."""
+    manifest = Manifest.read(layout.current_version(config.index_dir).manifest)
+    manifest.check_model(config.model)
+    return manifest

@@ -2,14 +2,13 @@
 
 The defaults are for fetching pages people name in a Discord server from a machine inside
 someone's network: public addresses only, 10 MiB, 20 seconds a request, five redirects, one
-request a second to a host, robots.txt respected. Front ends read the two settings an operator
-may change from the environment (``FetchPolicy.from_env``).
+request a second to a host, robots.txt respected. An operator may change two of them
+(``CITEBOT_FETCH_PRIVATE``, ``CITEBOT_FETCH_CONTACT``: ``EngineConfig.fetch``).
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib import metadata
 
@@ -30,8 +29,6 @@ FEED_TYPES: frozenset[str] = frozenset(
 # The product token sites name in robots.txt ("User-agent: citebot").
 AGENT = "citebot"
 
-_ON = {"on", "true", "yes", "1"}
-_OFF = {"off", "false", "no", "0", ""}
 # A contact is a URL or an e-mail address: printable, no spaces, so that it cannot end the
 # User-Agent header or add one of its own.
 _CONTACT = re.compile(r"^(?:https?://[!-~]+|[^\s@()]+@[^\s@()]+\.[^\s@()]+)$")
@@ -83,12 +80,3 @@ class FetchPolicy:
     def user_agent(self) -> str:
         product = f"{AGENT}/{VERSION}"
         return f"{product} (+{self.contact})" if self.contact else product
-
-    @classmethod
-    def from_env(cls, env: Mapping[str, str]) -> FetchPolicy:
-        """``CITEBOT_FETCH_PRIVATE`` (on/off) and ``CITEBOT_FETCH_CONTACT``."""
-        private = env.get("CITEBOT_FETCH_PRIVATE", "").strip().lower()
-        if private not in _ON | _OFF:
-            raise CitebotError(f"CITEBOT_FETCH_PRIVATE must be on or off, not {private!r}.")
-        contact = env.get("CITEBOT_FETCH_CONTACT", "").strip() or None
-        return cls(allow_private=private in _ON, contact=contact)

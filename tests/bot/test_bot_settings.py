@@ -15,6 +15,7 @@ from discord.ext import commands
 import bot.runner
 import cli.main
 from bot import Settings, SettingsError, create_bot
+from index import EngineConfig
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789AB"
 
@@ -33,7 +34,7 @@ def test_the_token_never_shows_in_repr_or_str() -> None:
     assert TOKEN not in repr(settings)
     assert TOKEN not in str(settings)
     assert TOKEN not in f"{settings.token} {settings.token!r}"
-    assert settings.token.reveal() == TOKEN
+    assert settings.token.get_secret_value() == TOKEN
     assert settings.check_token() == TOKEN
 
 
@@ -75,6 +76,58 @@ def test_a_bad_setting_is_one_line_naming_it(name: str, value: str) -> None:
         Settings.from_env({name: value})
     assert name in str(error.value)
     assert "\n" not in str(error.value)
+
+
+@pytest.mark.parametrize(
+    ("env", "overrides", "said"),
+    [
+        ({"CITEBOT_BACKEND": "gpu"}, {}, "CITEBOT_BACKEND='gpu' is not valid: it must be 'torch',"),
+        ({"CITEBOT_THRESHOLD": "1.5"}, {}, "CITEBOT_THRESHOLD='1.5' is not valid: it must be 1 or"),
+        ({"CITEBOT_THREADS": "two"}, {}, "CITEBOT_THREADS='two' is not valid: it must be a whole"),
+        ({"CITEBOT_THRESHOLD": "0.5"}, {"threshold": 2.0}, "--threshold=2.0 is not valid"),
+        ({}, {"backend": "gpu"}, "--backend='gpu' is not valid: it must be 'torch', 'onnx' or"),
+    ],
+)
+def test_a_bad_engine_setting_or_flag_is_one_line_naming_it_and_what_is_allowed(
+    env: dict[str, str], overrides: dict[str, object], said: str
+) -> None:
+    with pytest.raises(SettingsError) as error:
+        EngineConfig.from_env(env, **overrides)
+    assert str(error.value).startswith(said)
+    assert "\n" not in str(error.value)
+    assert "pydantic" not in str(error.value)
+
+
+def test_flags_win_over_the_environment_and_unset_ones_keep_it() -> None:
+    env = {"CITEBOT_BACKEND": "torch", "CITEBOT_THRESHOLD": "0.4", "CITEBOT_INDEX_DIR": "/srv/i"}
+    config = EngineConfig.from_env(env, backend="onnx-int8", threshold=0.6, index_dir=None)
+    assert (config.backend, config.retrieval.threshold) == ("onnx-int8", 0.6)
+    assert config.index_dir == Path("/srv/i")  # None is a flag not given
+    assert EngineConfig.from_env({}) == EngineConfig()
+
+
+def test_every_bad_setting_is_named_on_the_one_line() -> None:
+    with pytest.raises(SettingsError) as error:
+        Settings.from_env(
+            {"CITEBOT_WORKERS": "0", "CITEBOT_COOLDOWN": "soon", "DISCORD_TOKEN": TOKEN}
+        )
+    message = str(error.value)
+    assert "CITEBOT_WORKERS='0'" in message and "CITEBOT_COOLDOWN='soon'" in message
+    assert "\n" not in message and TOKEN not in message
+
+
+def test_an_empty_variable_is_unset_and_values_are_trimmed() -> None:
+    # .env.example leaves optional settings empty (`CITEBOT_GUILD_ID=`): that means "not set".
+    settings = Settings.from_env(
+        {
+            "CITEBOT_GUILD_ID": "",
+            "CITEBOT_THREADS": "",
+            "CITEBOT_PREFIX": " ?",
+            "DISCORD_TOKEN": f" {TOKEN} ",
+        }
+    )
+    assert (settings.guild_id, settings.engine.threads, settings.prefix) == (None, None, "?")
+    assert settings.check_token() == TOKEN
 
 
 def test_create_bot_reads_the_same_environment_as_citebot_run(

@@ -104,6 +104,24 @@ def test_errors_are_one_line_with_status_2(cli_env, capsys):
     assert "Traceback" not in err
 
 
+@pytest.mark.parametrize(
+    ("args", "env", "said"),
+    [
+        (["--threshold", "2"], {}, "error: --threshold=2.0 is not valid: it must be 1 or less."),
+        ([], {"CITEBOT_BACKEND": "cuda"}, "error: CITEBOT_BACKEND='cuda' is not valid: it must be"),
+        ([], {"CITEBOT_THREADS": "-1"}, "error: CITEBOT_THREADS='-1' is not valid: it must be"),
+    ],
+)
+def test_a_bad_setting_or_flag_is_one_line_before_anything_loads(
+    cli_env, capsys, monkeypatch, args, env, said
+):
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert main(["ask", "anything", "--index-dir", str(cli_env / "nowhere"), *args]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(said) and err.count("\n") == 1, err
+
+
 def test_empty_question_is_refused_without_traceback(index_dir, capsys):
     capsys.readouterr()
     assert main(["ask", "   ", "--index-dir", str(index_dir)]) == 2

@@ -11,7 +11,7 @@ import time
 import pytest
 from local_site import CERT, Reply, fast_policy, guarded_fetcher, names, only_this_server
 
-from index import CitebotError
+from index import CitebotError, EngineConfig
 from index.fetch import FEED_TYPES, Fetcher, FetchError, FetchPolicy
 
 HTML = "<html><body><p>hello</p></body></html>"
@@ -480,11 +480,13 @@ def test_a_contact_that_could_break_the_header_is_refused(contact):
 
 
 def test_the_policy_reads_its_two_settings():
-    policy = FetchPolicy.from_env(
+    config = EngineConfig.from_env(
         {"CITEBOT_FETCH_PRIVATE": "on", "CITEBOT_FETCH_CONTACT": "ops@example.org"}
     )
 
-    assert (policy.allow_private, policy.contact) == (True, "ops@example.org")
-    assert FetchPolicy.from_env({}) == FetchPolicy()
-    with pytest.raises(CitebotError, match="CITEBOT_FETCH_PRIVATE must be on or off"):
-        FetchPolicy.from_env({"CITEBOT_FETCH_PRIVATE": "maybe"})
+    assert (config.fetch.allow_private, config.fetch.contact) == (True, "ops@example.org")
+    assert EngineConfig.from_env({}).fetch == FetchPolicy()
+    with pytest.raises(CitebotError, match="CITEBOT_FETCH_PRIVATE='maybe' is not valid"):
+        EngineConfig.from_env({"CITEBOT_FETCH_PRIVATE": "maybe"})
+    with pytest.raises(CitebotError, match="CITEBOT_FETCH_CONTACT"):
+        EngineConfig.from_env({"CITEBOT_FETCH_CONTACT": "me\r\nX-Evil: 1"})
