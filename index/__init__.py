@@ -24,6 +24,7 @@ from index.errors import (
     QuestionError,
 )
 from index.library import Library, open_library
+from index.merge import merge
 from index.records import (
     Answer,
     Article,
@@ -62,6 +63,7 @@ __all__ = [
     "Span",
     "add",
     "build",
+    "merge",
     "open_library",
     "remove",
 ]

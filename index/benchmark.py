@@ -39,10 +39,11 @@ from index import layout
 from index.config import EngineConfig
 from index.dense import DenseIndex
 from index.embedder import Embedder
+from index.entries import Entry, Piece
 from index.evaluation import Question, load_squad, percentile
 from index.library import open_library
 from index.sentences import split_sentences
-from index.writer import Entry, Piece, build, build_entries, embedding_text, fit_titles
+from index.writer import build, build_entries, embedding_text, fit_titles
 
 Report = Callable[[str], None]
 CACHE = "embeddings.sqlite3"  # one cold embedding cache a run, beside its indexes
