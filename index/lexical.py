@@ -12,6 +12,7 @@ corpus-size-independent signal both for fusion and for knowing when nothing answ
 
 from __future__ import annotations
 
+import array
 import itertools
 import json
 import math
@@ -85,17 +86,17 @@ class LexicalSegment:
         """Index ``texts`` (passage i is text i) into ``directory``."""
         analyzer = Analyzer()
         vocab: dict[str, int] = {}
-        ids: list[int] = []
-        sizes: list[int] = []
+        ids = array.array("q")  # every term of every passage: compact at a million passages
+        sizes = array.array("q")
         for text in texts:
             terms = analyzer.terms(text)
-            ids += [vocab.setdefault(t, len(vocab)) for t in terms]
+            ids.extend(vocab.setdefault(t, len(vocab)) for t in terms)
             sizes.append(len(terms))
         docs = max(1, len(sizes))
-        owner = np.repeat(np.arange(len(sizes), dtype=np.int64), sizes)
+        owner = np.repeat(np.arange(len(sizes), dtype=np.int64), np.frombuffer(sizes, np.int64))
         # One key per (term, passage): sorted, they are the postings in term order, passages
         # ascending within each term, and their counts are the term frequencies.
-        keys, tf = np.unique(np.asarray(ids, dtype=np.int64) * docs + owner, return_counts=True)
+        keys, tf = np.unique(np.frombuffer(ids, np.int64) * docs + owner, return_counts=True)
         indptr = np.zeros(len(vocab) + 1, dtype=np.int64)
         np.cumsum(np.bincount(keys // docs, minlength=len(vocab)), out=indptr[1:])
         arrays = {
@@ -104,11 +105,11 @@ class LexicalSegment:
             "tf": tf.astype(np.float32),
             # bm25s gave an empty passage one placeholder term: its length stays 1 so that the
             # average length, and so every score, is what it was.
-            "lengths": np.maximum(np.asarray(sizes, dtype=np.int32), 1),
+            "lengths": np.maximum(np.frombuffer(sizes, np.int64), 1).astype(np.int32),
         }
         directory.mkdir(parents=True, exist_ok=True)
-        for name, array in arrays.items():
-            np.save(directory / f"{name}.npy", array, allow_pickle=False)
+        for name, values in arrays.items():
+            np.save(directory / f"{name}.npy", values, allow_pickle=False)
         meta = {"num_docs": len(sizes), "k1": K1, "b": B, "terms": list(vocab)}
         (directory / "terms.json").write_text(
             json.dumps(meta, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"

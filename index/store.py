@@ -144,11 +144,7 @@ class StoreWriter:
             )
             self._db.executemany(
                 f"INSERT INTO duplicates ({DUPLICATE_COLUMNS}) VALUES (?,?,?,?,?,?,?)",
-                (
-                    (d.article_id, d.paragraph, d.start, d.end, d.text, d.text_hash)
-                    + (_spans_json(d.sentences),)
-                    for d in duplicates
-                ),
+                ((*_duplicate_fields(d), _spans_json(d.sentences)) for d in duplicates),
             )
         self._db.close()
 
@@ -277,6 +273,10 @@ class Store:
     def _query(self, sql: str, params: Sequence[object] = ()) -> list[tuple]:
         with self._lock:
             return self._db.execute(sql, params).fetchall()
+
+
+def _duplicate_fields(d: Duplicate) -> tuple[object, ...]:
+    return (d.article_id, d.paragraph, d.start, d.end, d.text, d.text_hash)
 
 
 def _spans_json(spans: Sequence[Span]) -> str:

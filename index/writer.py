@@ -69,10 +69,12 @@ def build(
             embedder,
             entries,
             progress,
-            added=tuple(e.key for e in entries if previous.get(e.key) != e.content_hash),
-            removed=tuple(sorted(set(previous) - {e.key for e in entries})),
-            skipped=skipped,
-            started=started,
+            _Asked(
+                started,
+                added=tuple(e.key for e in entries if previous.get(e.key) != e.content_hash),
+                removed=tuple(sorted(set(previous) - {e.key for e in entries})),
+                skipped=skipped,
+            ),
             cache_path=cache,
         )
 
@@ -100,7 +102,7 @@ def add(
         except IndexMissing:  # adding to no index starts one
             new = _distinct_keys(new)
             keys = tuple(sorted(e.key for e in new))
-            return _write(config, embedder, new, progress, added=keys, started=started)
+            return _write(config, embedder, new, progress, _Asked(started, added=keys))
         with current:
             live = current.catalog.live()
             files = {Path(e.path).resolve() for e in new}
@@ -113,9 +115,7 @@ def add(
                 new,
                 gone,
                 progress,
-                added=tuple(sorted(e.key for e in new)),
-                skipped=skipped,
-                started=started,
+                _Asked(started, added=tuple(sorted(e.key for e in new)), skipped=skipped),
             )
         merge_if_due(config)
         return report
@@ -152,8 +152,7 @@ def remove(
                 [],
                 set(gone),
                 progress,
-                removed=tuple(sorted(gone.values())),
-                started=started,
+                _Asked(started, removed=tuple(sorted(gone.values()))),
             )
         merge_if_due(config)
         return report
@@ -183,8 +182,7 @@ def build_entries(
             embedder,
             entries,
             progress,
-            added=keys,
-            started=started,
+            _Asked(started, added=keys),
             cache_path=cache,
             use_cache=use_cache,
         )
@@ -361,16 +359,35 @@ def fit_titles(titles: Sequence[str], count_tokens: TokenCounter) -> list[str]:
     return fitted
 
 
+@dataclass(frozen=True, slots=True)
+class _Asked:
+    """What the user asked a change to do, for its report."""
+
+    started: float
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    skipped: tuple[SkippedFile, ...] = ()
+
+    def report(self, articles: int, passages: int, keys: set[str], embedded: int) -> BuildReport:
+        added = tuple(k for k in self.added if k in keys)
+        return BuildReport(
+            articles=articles,
+            passages=passages,
+            added=added,
+            removed=self.removed,
+            unchanged=articles - len(added),
+            embedded=embedded,
+            skipped=self.skipped,
+            seconds=time.perf_counter() - self.started,
+        )
+
+
 def _write(
     config: EngineConfig,
     embedder: Embedder,
     entries: Sequence[Entry],
     progress: Progress | None,
-    *,
-    added: tuple[str, ...] = (),
-    removed: tuple[str, ...] = (),
-    skipped: tuple[SkippedFile, ...] = (),
-    started: float,
+    asked: _Asked,
     cache_path: Path | None = None,
     use_cache: bool = True,
 ) -> BuildReport:
@@ -387,17 +404,7 @@ def _write(
     _publish(config, embedder, version, [segment])
     if progress:
         progress("indexing", 1, 1)
-    keys = {a.key for a in articles}
-    return BuildReport(
-        articles=len(articles),
-        passages=len(rows),
-        added=tuple(k for k in added if k in keys),
-        removed=removed,
-        unchanged=len(keys) - len([k for k in added if k in keys]),
-        embedded=embedded,
-        skipped=skipped,
-        seconds=time.perf_counter() - started,
-    )
+    return asked.report(len(articles), len(rows), {a.key for a in articles}, embedded)
 
 
 def _change(
@@ -407,11 +414,7 @@ def _change(
     new: Sequence[Entry],
     gone: Collection[int],
     progress: Progress | None,
-    *,
-    added: tuple[str, ...] = (),
-    removed: tuple[str, ...] = (),
-    skipped: tuple[SkippedFile, ...] = (),
-    started: float,
+    asked: _Asked,
 ) -> BuildReport:
     """A new version of ``current`` with ``new`` added and the articles ``gone`` (global
     ids) removed: its segments hard-linked, one new segment, tombstones."""
@@ -453,16 +456,7 @@ def _change(
     moved = len(change.gone) - len(gone)
     if moved:
         log.info("Rewrote %d articles whose shared paragraphs changed owner", moved)
-    return BuildReport(
-        articles=manifest.articles,
-        passages=manifest.passages,
-        added=added,
-        removed=removed,
-        unchanged=manifest.articles - len(added),
-        embedded=embedded,
-        skipped=skipped,
-        seconds=time.perf_counter() - started,
-    )
+    return asked.report(manifest.articles, manifest.passages, set(asked.added), embedded)
 
 
 def _no_text() -> CitebotError:
