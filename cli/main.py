@@ -23,6 +23,7 @@ from index import (
     QuestionError,
     add,
     build,
+    merge,
     open_library,
     remove,
 )
@@ -111,6 +112,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("keys", nargs="+", metavar="ARTICLE")
     index_command("info", _info, "what is indexed: counts, model, size, build time")
     index_command("list", _list, "the indexed articles and their keys")
+    index_command("merge", _merge, "merge the index's segments into one (no model time)")
 
     sub = command("ask", _ask, "answer one question with the best passage and its source")
     sub.add_argument("question")
@@ -206,6 +208,14 @@ def _remove(args: argparse.Namespace, config: EngineConfig, console: Console) ->
 
 def _info(_args: argparse.Namespace, config: EngineConfig, console: Console) -> int:
     render.print_info(console, open_library(config).info())
+    return 0
+
+
+def _merge(_args: argparse.Namespace, config: EngineConfig, console: Console) -> int:
+    merged = merge(config, everything=True)
+    console.print(
+        f"Merged {merged} segments into one." if merged else "Nothing to merge: one segment."
+    )
     return 0
 
 
