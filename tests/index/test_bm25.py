@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from index.analysis import Analyzer
-from index.lexical import B, K1, LexicalIndex, LexicalSegment
+from index.lexical import K1, B, LexicalIndex, LexicalSegment
 
 TEXTS = [
     "The harbour tram has fourteen stops and a tram depot.",
