@@ -15,6 +15,7 @@ from index import CitebotError, EngineConfig, open_library
 from index.benchmark import BenchPlan, questions, run
 
 DEFAULT_SQUAD = Path("../shared/data/squad-dev-a/squad-dev-a.json")
+DEFAULT_ARTICLE = Path("../shared/articles/karabakh-2020-10-07.txt")
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -30,6 +31,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--real-passages", type=int, help="use only the first N real passages (a quick run)"
     )
+    parser.add_argument(
+        "--article",
+        type=Path,
+        default=DEFAULT_ARTICLE,
+        help="a real article file added to the library at each size (add_s); none: skip",
+    )
     parser.add_argument("--json", action="store_true", help="print every figure as one object")
 
 
@@ -43,7 +50,10 @@ def handle(args: argparse.Namespace, config: EngineConfig, console: Console) -> 
     if not args.squad.is_file():
         raise CitebotError(f"{args.squad} is not there: pass a SQuAD v1.1 file with --squad.")
     status = Console(stderr=True) if args.json else console
-    plan = BenchPlan(args.squad, sizes, args.queries, args.real_passages)
+    article = args.article if args.article and args.article.is_file() else None
+    if args.article and not article:
+        status.print(f"{args.article} is not there: adds are not timed.")
+    plan = BenchPlan(args.squad, sizes, args.queries, args.real_passages, article=article)
     with tempfile.TemporaryDirectory(prefix="citebot-bench-") as scratch:
         root = Path(scratch)
         result = run(plan, config, root, report=status.print)
@@ -83,7 +93,8 @@ def _print(console: Console, result: dict) -> None:
             "(synthetic vectors; linear building keeps it near 1)"
         )
     table = Table(title="Answering (end to end, one question at a time)", title_justify="left")
-    for column in ("passages", "index", "p50 ms", "p99 ms", "encode ms", "RSS MiB", "ANN R@10"):
+    columns = ("passages", "index", "p50 ms", "p99 ms", "encode ms", "RSS MiB", "ANN R@10")
+    for column in (*columns, "add s", "merge s"):
         table.add_column(column, justify="right")
     for figures in result["sizes"].values():
         table.add_row(
@@ -94,6 +105,8 @@ def _print(console: Console, result: dict) -> None:
             str(figures["encode_ms"]),
             str(figures["rss_mib"]),
             str(figures["ann_recall@10"]),
+            str(figures.get("add_s", "")),
+            str(figures.get("merge_s", "")),
         )
     console.print(table)
     if concurrency := result.get("concurrency"):

@@ -22,6 +22,7 @@ from index import (
     EngineConfig,
     QuestionError,
     build,
+    merge,
     open_library,
 )
 from index.config import BACKENDS, DENSE_KINDS, environment
@@ -123,6 +124,7 @@ def _parser() -> argparse.ArgumentParser:
         "exit 0 when the settings read and the index opens for its model (no model load: "
         "the container's health check)",
     )
+    index_command("merge", _merge, "merge the index's segments into one (no model time)")
 
     sub = command("ask", _ask, "answer one question with the best passage and its source")
     sub.add_argument("question")
@@ -204,6 +206,14 @@ def _build(args: argparse.Namespace, config: EngineConfig, console: Console) -> 
 
 def _info(_args: argparse.Namespace, config: EngineConfig, console: Console) -> int:
     render.print_info(console, open_library(config).info())
+    return 0
+
+
+def _merge(_args: argparse.Namespace, config: EngineConfig, console: Console) -> int:
+    merged = merge(config, everything=True)
+    console.print(
+        f"Merged {merged} segments into one." if merged else "Nothing to merge: one segment."
+    )
     return 0
 
 

@@ -118,6 +118,7 @@ def print_info(console: Console, info: IndexInfo) -> None:
         ("passages", f"{info.passages:,}"),
         ("model", f"{info.model} ({info.dimension} dimensions)"),
         ("dense index", info.dense_index),
+        ("segments", str(info.segments)),
         ("size", f"{info.size_bytes / 2**20:.1f} MiB"),
         ("built", info.built_at),
         ("format", str(info.format_version)),

@@ -12,7 +12,7 @@ from rich.table import Table
 
 from cli import render
 from cli.progress import progress_bar
-from index import CitebotError, EngineConfig, open_library
+from index import CitebotError, EngineConfig, list_articles
 from index.sources import Copies, Intake, add_urls, fetcher, is_url, open_feeds, remove, sync_feeds
 
 MAX_URL_FILE_BYTES = 2**20  # a list of links; more than a megabyte of them is a mistake
@@ -65,7 +65,7 @@ def handle_remove(args: argparse.Namespace, config: EngineConfig, console: Conso
 
 def handle_list(_args: argparse.Namespace, config: EngineConfig, console: Console) -> int:
     copies = Copies(config.index_dir)
-    articles = open_library(config).articles()
+    articles = list_articles(config)
     origins = {a.key: origin.describe() for a in articles if (origin := copies.origin(a.path))}
     render.print_articles(console, articles, origins)
     return 0

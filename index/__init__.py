@@ -24,6 +24,7 @@ from index.errors import (
     QuestionError,
 )
 from index.library import Library, open_library
+from index.merge import merge
 from index.records import (
     Answer,
     Article,
@@ -35,7 +36,7 @@ from index.records import (
     SkippedFile,
     Span,
 )
-from index.writer import Progress, add, build, remove
+from index.writer import Progress, add, build, list_articles, remove
 
 __all__ = [
     "DEFAULT_MODEL",
@@ -62,6 +63,8 @@ __all__ = [
     "Span",
     "add",
     "build",
+    "list_articles",
+    "merge",
     "open_library",
     "remove",
 ]

@@ -13,6 +13,9 @@ Speed is measured here, never by timed tests. Three questions are answered:
   that lost its line breaks) against the same text in ordinary paragraphs, both read from a
   file and built end to end with the real tokenizer deciding the splits; only the vectors are
   synthetic (as for the scale runs), since the model's time is linear by construction.
+- **Add.** How long adding one real article takes at each library size, end to end (reading
+  it, its model time with a cold embedding cache, the new segment, the switch), and how long a
+  running library takes to open the new version; then a merge of every segment into one.
 - **Scale.** Past the real passages we have, libraries are synthetic: real paragraphs repeated
   with their sentences reordered and numbers changed (so BM25 and SQLite see realistic text)
   and, instead of the model's vectors, noisy copies of the real passages' vectors (so a
@@ -39,13 +42,17 @@ from index import layout
 from index.config import EngineConfig
 from index.dense import DenseIndex
 from index.embedder import Embedder
+from index.entries import Entry, Piece
 from index.evaluation import Question, load_squad, percentile
 from index.library import open_library
+from index.manifest import Manifest
+from index.merge import merge
 from index.sentences import split_sentences
-from index.writer import Entry, Piece, build, build_entries, embedding_text, fit_titles
+from index.writer import add, build, build_entries, embedding_text, fit_titles
 
 Report = Callable[[str], None]
 CACHE = "embeddings.sqlite3"  # one cold embedding cache a run, beside its indexes
+ADDS = 3  # adds timed at each size: the median is reported
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +62,8 @@ class BenchPlan:
     queries: int = 300
     real_passages: int | None = None  # use only the first articles (a quick run, the tests)
     paragraph_chars: int = 2**20  # the one long paragraph of the hostile-shape build
+    article: Path | None = None  # a real article file, added at each size (``add_s``)
+    merge_up_to: int = 100_000  # sizes up to which a full merge is timed (a rebuild's cost)
 
 
 def questions(plan: BenchPlan) -> list[str]:
@@ -96,7 +105,12 @@ def run(
         else:  # real text and vectors, from the cache the build above filled
             build_entries(_first(real.entries, size), index, embedder=embedder, cache=cache)
         seconds = time.perf_counter() - started
-        figures = _in_process(answer_latency, index, asked)
+        adding = add_latency(index, embedder, plan.article) if plan.article else {}
+        figures = _in_process(answer_latency, index, asked) | adding
+        if plan.article and size <= plan.merge_up_to:
+            started = time.perf_counter()
+            figures["merged_segments"] = merge(index, everything=True)
+            figures["merge_s"] = round(time.perf_counter() - started, 1)
         if synthetic:
             figures["build_s"] = round(seconds, 1)
         figures["synthetic"] = synthetic
@@ -169,6 +183,37 @@ def long_paragraph(
     return figures
 
 
+def add_latency(config: EngineConfig, embedder: Embedder, article: Path) -> dict[str, Any]:
+    """Seconds to add ``article`` to the index at ``config.index_dir``, ``ADDS`` times (the
+    same file again: each add replaces the last), and to move an open library to the result.
+
+    The embedding cache is emptied before each add, so every add pays the model for the
+    article, as an add of a new article does.
+    """
+    library = open_library(config, embedder=embedder)
+    seconds, refresh = [], []
+    try:
+        for _ in range(ADDS):
+            for path in config.index_dir.glob(f"{CACHE}*"):
+                path.unlink()
+            started = time.perf_counter()
+            report = add([article], config, embedder=embedder)
+            seconds.append(time.perf_counter() - started)
+            started = time.perf_counter()
+            library.refresh()
+            refresh.append(time.perf_counter() - started)
+        segments = library.info().segments
+    finally:
+        library.close()
+    return {
+        "add_s": round(statistics.median(seconds), 2),
+        "add_runs_s": [round(s, 2) for s in seconds],
+        "add_embedded": report.embedded,  # texts the model encoded for the article
+        "refresh_ms": _ms(statistics.median(refresh)),
+        "segments": segments,
+    }
+
+
 def answer_latency(config: EngineConfig, questions: Sequence[str]) -> dict[str, Any]:
     """Latency, encoding floor, memory and ANN recall for the index at ``config.index_dir``.
 
@@ -187,11 +232,14 @@ def answer_latency(config: EngineConfig, questions: Sequence[str]) -> dict[str, 
         started = time.perf_counter()
         library.search(question)
         total.append(time.perf_counter() - started)
-    version = library.snapshot.version
+    snapshot = library.snapshot
     info = library.info()
     memory = {"rss_mib": round(_memory("VmRSS"), 1), "private_mib": round(_memory("RssAnon"), 1)}
+    # The largest segment: the library as built, which the dense recall is measured on.
+    largest = max(snapshot.manifest.segments, key=lambda s: s.passages)
+    files = snapshot.version.segment(largest.name)
     # Measured before the exact scans below, which read every vector as no bot ever does.
-    vectors = np.load(version.passage_vectors, mmap_mode="r", allow_pickle=False)
+    vectors = np.load(files.passage_vectors, mmap_mode="r", allow_pickle=False)
     return {
         "passages": info.passages,
         "dense_index": info.dense_index,
@@ -200,7 +248,7 @@ def answer_latency(config: EngineConfig, questions: Sequence[str]) -> dict[str, 
         "encode_ms": _ms(statistics.median(encode)),
         **memory,
         "index_mib": round(info.size_bytes / 2**20, 1),
-        "ann_recall@10": ann_recall(DenseIndex.open(version.dense), vectors, embedder, questions),
+        "ann_recall@10": ann_recall(DenseIndex.open(files.dense), vectors, embedder, questions),
     }
 
 
@@ -274,12 +322,12 @@ class _SyntheticEmbedder:
 
 def _real_vectors(index_dir: Path) -> np.ndarray:
     version = layout.current_version(index_dir)
-    return np.concatenate(
-        [
-            np.load(version.passage_vectors, allow_pickle=False),
-            np.load(version.sentence_vectors, allow_pickle=False).astype(np.float32),
-        ]
-    )
+    vectors = []
+    for segment in Manifest.read(version.manifest).segments:
+        files = version.segment(segment.name)
+        vectors.append(np.load(files.passage_vectors, allow_pickle=False))
+        vectors.append(np.load(files.sentence_vectors, allow_pickle=False).astype(np.float32))
+    return np.concatenate(vectors)
 
 
 def _synthetic(entries: Sequence[Entry], size: int) -> list[Entry]:

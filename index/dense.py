@@ -12,6 +12,7 @@ candidate list, not to order them.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -43,6 +44,9 @@ class DenseIndex:
     @property
     def kind(self) -> str:
         return "hnsw" if isinstance(self._index, faiss.IndexHNSW) else "flat"
+
+    def __len__(self) -> int:
+        return int(self._index.ntotal)
 
     @classmethod
     def build(cls, vectors: np.ndarray, path: Path, kind: DenseKind = "auto") -> str:
@@ -83,3 +87,37 @@ class DenseIndex:
         scores, ids = self._index.search(query.reshape(1, -1), k)
         keep = ids[0] >= 0
         return ids[0][keep], scores[0][keep]
+
+
+class SegmentedDense:
+    """Every segment's FAISS index searched as one library's.
+
+    Each segment gives its own ``k`` best live passages (asking for as many more as it has
+    tombstones, so that dropping them still leaves ``k``); the best ``k`` of all are then those
+    of one index over the live passages, exactly so for flat segments. The retriever rescores
+    the candidates with the exact vectors, so the answer is the same as long as they are.
+    """
+
+    def __init__(
+        self, indexes: Sequence[DenseIndex], offsets: np.ndarray, deleted: Sequence[np.ndarray]
+    ) -> None:
+        self._parts = list(zip(indexes, np.asarray(offsets).tolist(), deleted, strict=True))
+
+    @property
+    def kind(self) -> str:
+        """The largest segment's kind: the one an exact scan would miss answers through."""
+        return max((index for index, _, _ in self._parts), key=len).kind
+
+    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
+        """Global ids and cosine scores of the ``k`` nearest live passages, best first."""
+        found_ids, found_scores = [], []
+        for index, offset, dead in self._parts:
+            ids, scores = index.search(query, k + len(dead))
+            if len(dead):
+                keep = ~np.isin(ids, dead)
+                ids, scores = ids[keep], scores[keep]
+            found_ids.append(ids.astype(np.int64) + offset)
+            found_scores.append(scores)
+        ids, scores = np.concatenate(found_ids), np.concatenate(found_scores)
+        best = np.argsort(-scores, kind="stable")[:k]
+        return ids[best], scores[best]

@@ -5,6 +5,8 @@
     <index dir>/
         current -> versions/<id>     symlink, swapped with one rename(2)
         versions/<id>/               one complete, immutable index (see ``Version``)
+            manifest.json            its segments and their tombstones
+            segments/<name>/         one immutable segment (see ``SegmentFiles``)
         embeddings.sqlite3           vectors by text hash, shared by every version (the cache)
         sources/                     copies of articles from URLs, feeds and uploads (``sources``)
         feeds.sqlite3                the feeds the library follows
@@ -14,12 +16,20 @@ A reader resolves ``current`` once and reads only inside that version, so it see
 or the new one, never a mix. A writer builds a whole version beside the others and swaps the
 link last; a build killed at any moment leaves at most an unfinished folder that the next
 writer removes. The previous version is kept, so a bot still reading it is not cut off.
+
+A version is a list of segments (Lucene-style). A change writes only what changed: the new
+version hard-links the files of the segments it keeps from the previous one (no copying, and
+a segment's files live as long as any version naming them), writes one small segment for new
+articles and tombstones for removed ones in its manifest. Since every version folder is
+complete in itself, the switch, the cleanup of unfinished folders and the removal of old
+versions work as they did when every version was written whole.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import itertools
 import os
 import re
 import shutil
@@ -38,6 +48,8 @@ FEEDS = "feeds.sqlite3"
 LOCK = ".lock"
 KEEP_PREVIOUS = 1
 INCOMPLETE = ".incomplete"
+SEGMENTS = "segments"
+_SEGMENT_COUNTER = itertools.count()
 # How ``new_version`` names a version: a writer deletes no folder that is not named so.
 _VERSION_NAME = re.compile(r"\d{8}T\d{6}\.\d{6}-\d+")
 
@@ -53,11 +65,40 @@ class Version:
         return self.dir.name
 
     manifest = property(lambda self: self.dir / "manifest.json")
+
+    def segment(self, name: str) -> SegmentFiles:
+        return SegmentFiles(self.dir / SEGMENTS / name)
+
+
+@dataclass(frozen=True, slots=True)
+class SegmentFiles:
+    """The files of one segment: its passages' vectors, FAISS and BM25 indexes and store."""
+
+    dir: Path
+
     store = property(lambda self: self.dir / "passages.sqlite3")
     passage_vectors = property(lambda self: self.dir / "passages.npy")
     sentence_vectors = property(lambda self: self.dir / "sentences.npy")
     dense = property(lambda self: self.dir / "dense.faiss")
     lexical = property(lambda self: self.dir / "lexical")
+
+
+def link_segment(source: SegmentFiles, target: SegmentFiles) -> None:
+    """Make ``target`` the same segment as ``source`` by hard links: instant at any size, and
+    safe since no file of a segment is ever written again."""
+    for path in sorted(source.dir.rglob("*")):
+        destination = target.dir / path.relative_to(source.dir)
+        if path.is_dir():
+            destination.mkdir(parents=True)
+        else:
+            destination.parent.mkdir(parents=True, exist_ok=True)
+            os.link(path, destination)
+
+
+def new_segment_name() -> str:
+    """A name no other segment of this index has: the time, the process and a counter."""
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%f")
+    return f"s{stamp}-{os.getpid()}-{next(_SEGMENT_COUNTER)}"
 
 
 def current_version(root: Path) -> Version:

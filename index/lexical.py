@@ -1,98 +1,33 @@
-"""BM25 over the passages: the lexical half of retrieval.
+"""BM25 over the passages of every segment: the lexical half of retrieval.
 
-bm25s builds the sparse matrix of precomputed term scores; we keep that matrix in plain ``.npy``
-files (memory-mapped on open, no pickle) and score queries ourselves from its columns, because
-we need more than the ranking: which query terms a passage matches, weighted by their rarity,
-is a corpus-size-independent signal both for fusion and for knowing when nothing answers.
+Each segment stores raw term frequencies and passage lengths (``LexicalSegment``), not scores:
+BM25's statistics (the number of passages, each term's document frequency, the average
+passage length) belong to the whole library, and a segment written by one ``add`` must score
+as if the library had been rebuilt. ``LexicalIndex`` joins the segments under one vocabulary
+and scores a query's few terms at query time with the live statistics (passages removed by a
+tombstone count nowhere), with bm25s's ``lucene`` formula. We score ourselves because we need
+more than the ranking: which query terms a passage matches, weighted by their rarity, is a
+corpus-size-independent signal both for fusion and for knowing when nothing answers.
 """
 
 from __future__ import annotations
 
+import array
 import itertools
 import json
 import math
-import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-import Stemmer
-from bm25s.stopwords import STOPWORDS_EN
 
+from index.analysis import Analyzer
 from index.stored import damaged, read_object, value
 
 K1 = 1.2
 B = 0.75
-_WORD = re.compile(r"\w+", re.UNICODE)
-_STOP = frozenset(STOPWORDS_EN) | {
-    "who",
-    "whom",
-    "what",
-    "when",
-    "where",
-    "which",
-    "why",
-    "how",
-    "does",
-    "did",
-    "do",
-    "has",
-    "have",
-    "had",
-    "was",
-    "were",
-    "is",
-    "are",
-    "its",
-    "from",
-    "about",
-    "many",
-    "much",
-}
-
-
-# Capitalised in English without naming what a question is about.
-_CALENDAR = frozenset(
-    (
-        *("january", "february", "march", "april", "may", "june", "july", "august"),
-        *("september", "october", "november", "december", "monday", "tuesday", "wednesday"),
-        *("thursday", "friday", "saturday", "sunday"),
-    )
-)
-
-
-class Analyzer:
-    """Text → index terms: lower-case words, stop words out, English Snowball stems."""
-
-    def __init__(self) -> None:
-        self._stemmer = Stemmer.Stemmer("english")
-
-    def terms(self, text: str) -> list[str]:
-        words = [w for w in _WORD.findall(text.lower()) if w not in _STOP]
-        return self._stemmer.stemWords(words)
-
-    def names(self, text: str) -> list[str]:
-        """The terms of the words of ``text`` written as names: capitalised past the first
-        word ("who does Russia …"), or with capitals inside ("NATO", "HBoV1").
-
-        Without a tagger this misses names typed in lower case and takes some capitalised
-        ordinary words for names; both only make the check of ``Retriever._subject`` looser or
-        stricter by a word. Short capitals ("TV", "CM", "US") are left out: they abbreviate
-        what an article may spell out ("television", "command module"), and so are calendar
-        words, which are capitalised without naming a subject.
-        """
-        words = [m.group() for m in _WORD.finditer(text)]
-        found = [
-            w
-            for at, w in enumerate(words)
-            if w.lower() not in _STOP
-            and w.lower() not in _CALENDAR
-            and len(w) > 3
-            and not w.isdigit()
-            and ((at > 0 and w[0].isupper()) or sum(c.isupper() for c in w) > 1)
-        ]
-        return self._stemmer.stemWords([w.lower() for w in found])
+_ARRAYS = ("indptr", "indices", "tf", "lengths")
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,86 +55,165 @@ class LexicalQuery:
     names: tuple[Name, ...] = ()
 
 
-class LexicalIndex:
+class LexicalSegment:
+    """One segment's postings: for each term, the passages holding it (ascending local ids)
+    and how often; and each passage's length in terms. Memory-mapped, no pickle."""
+
     def __init__(
         self,
-        data: np.ndarray,
-        indices: np.ndarray,
+        terms: list[str],
         indptr: np.ndarray,
-        vocab: dict[str, int],
-        num_docs: int,
+        indices: np.ndarray,
+        tf: np.ndarray,
+        lengths: np.ndarray,
     ) -> None:
-        self._data = data
-        self._indices = indices
-        self._indptr = indptr
-        self._vocab = vocab
-        self.num_docs = num_docs
-        self._analyzer = Analyzer()
+        self.terms = terms
+        self.vocab = {term: i for i, term in enumerate(terms)}
+        self.indptr = indptr
+        self.indices = indices
+        self.tf = tf
+        self.lengths = lengths
+
+    @property
+    def num_docs(self) -> int:
+        return len(self.lengths)
+
+    def postings(self, term: int) -> np.ndarray:
+        return self.indices[self.indptr[term] : self.indptr[term + 1]]
 
     @classmethod
     def build(cls, texts: Iterable[str], directory: Path) -> None:
         """Index ``texts`` (passage i is text i) into ``directory``."""
-        import bm25s
-
         analyzer = Analyzer()
-        # An empty term list would make bm25s drop the row; the placeholder keeps ids aligned.
-        corpus = [analyzer.terms(text) or [""] for text in texts]
-        model = bm25s.BM25(k1=K1, b=B, method="lucene")
-        model.index(corpus, show_progress=False)
+        vocab: dict[str, int] = {}
+        ids = array.array("q")  # every term of every passage: compact at a million passages
+        sizes = array.array("q")
+        for text in texts:
+            terms = analyzer.terms(text)
+            ids.extend(vocab.setdefault(t, len(vocab)) for t in terms)
+            sizes.append(len(terms))
+        docs = max(1, len(sizes))
+        owner = np.repeat(np.arange(len(sizes), dtype=np.int64), np.frombuffer(sizes, np.int64))
+        # One key per (term, passage): sorted, they are the postings in term order, passages
+        # ascending within each term, and their counts are the term frequencies.
+        keys, tf = np.unique(np.frombuffer(ids, np.int64) * docs + owner, return_counts=True)
+        indptr = np.zeros(len(vocab) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(keys // docs, minlength=len(vocab)), out=indptr[1:])
+        arrays = {
+            "indptr": indptr,
+            "indices": (keys % docs).astype(np.int32),
+            "tf": tf.astype(np.float32),
+            # bm25s gave an empty passage one placeholder term: its length stays 1 so that the
+            # average length, and so every score, is what it was.
+            "lengths": np.maximum(np.frombuffer(sizes, np.int64), 1).astype(np.int32),
+        }
         directory.mkdir(parents=True, exist_ok=True)
-        for name in ("data", "indices", "indptr"):
-            np.save(directory / f"{name}.npy", model.scores[name], allow_pickle=False)
-        meta = {"num_docs": len(corpus), "k1": K1, "b": B, "vocab": model.vocab_dict}
-        (directory / "vocab.json").write_text(json.dumps(meta), encoding="utf-8")
+        for name, values in arrays.items():
+            np.save(directory / f"{name}.npy", values, allow_pickle=False)
+        meta = {"num_docs": len(sizes), "k1": K1, "b": B, "terms": list(vocab)}
+        (directory / "terms.json").write_text(
+            json.dumps(meta, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
+        )
 
     @classmethod
-    def open(cls, directory: Path) -> LexicalIndex:
-        """The index in ``directory``, checked as far as is cheap: every use trusts its shape."""
-        meta = read_object(directory / "vocab.json")
-        vocab = value(meta, "vocab", dict, directory / "vocab.json")
-        num_docs = value(meta, "num_docs", int, directory / "vocab.json")
+    def open(cls, directory: Path) -> LexicalSegment:
+        """The segment in ``directory``, checked as far as is cheap: every use trusts its shape."""
+        meta_path = directory / "terms.json"
+        meta = read_object(meta_path)
+        terms = value(meta, "terms", list, meta_path)
+        num_docs = value(meta, "num_docs", int, meta_path)
         try:
-            data, indices, indptr = (
+            indptr, indices, tf, lengths = (
                 np.load(directory / f"{name}.npy", mmap_mode="r", allow_pickle=False)
-                for name in ("data", "indices", "indptr")
+                for name in _ARRAYS
             )
         except (OSError, ValueError) as error:
             raise damaged(directory, type(error).__name__) from None
         fits = (
-            data.ndim == indices.ndim == indptr.ndim == 1
-            and data.dtype.kind == "f"
+            indptr.ndim == indices.ndim == tf.ndim == lengths.ndim == 1
+            and all(type(t) is str for t in terms)
+            and tf.dtype.kind == "f"
             and indices.dtype.kind in "iu"
             and indptr.dtype.kind in "iu"
-            and len(indptr) > 0
+            and lengths.dtype.kind in "iu"
+            and len(indptr) == len(terms) + 1
             and indptr[0] == 0
-            and indptr[-1] == len(indices) == len(data)
-            # Every term a question can hold has a column (build's empty placeholder has none).
-            and all(type(i) is int and 0 <= i < len(indptr) - 1 for t, i in vocab.items() if t)
+            and indptr[-1] == len(indices) == len(tf)
+            and len(lengths) == num_docs
         )
         if not fits:
             raise damaged(directory, "its arrays and vocabulary do not fit together")
-        return cls(data, indices, indptr, vocab=vocab, num_docs=num_docs)
+        return cls(terms, indptr, indices, tf, lengths)
+
+
+class LexicalIndex:
+    """Every segment's postings under one vocabulary, scored with the live statistics.
+
+    Passage ids are global: a segment's local id plus its offset. ``deleted`` holds, per
+    segment, the ascending local ids of tombstoned passages: they count in no statistic and
+    score nothing, so the scores are those of a library rebuilt without them.
+    """
+
+    def __init__(
+        self,
+        segments: Sequence[LexicalSegment],
+        offsets: Sequence[int],
+        deleted: Sequence[np.ndarray],
+    ) -> None:
+        self._segments = list(segments)
+        self._offsets = np.asarray(offsets, dtype=np.int64)
+        self._deleted = [np.asarray(d, dtype=np.int64) for d in deleted]
+        self._analyzer = Analyzer()
+        # One vocabulary: the first segment's, then every other segment's new terms. A single
+        # segment's own dict serves as is (opening a million passages copies nothing).
+        if len(segments) == 1:
+            self._vocab, self._terms = segments[0].vocab, segments[0].terms
+        else:
+            self._vocab, self._terms = {}, []
+            for segment in segments:
+                for term in segment.terms:
+                    if term not in self._vocab:
+                        self._vocab[term] = len(self._terms)
+                        self._terms.append(term)
+        self._places: dict[int, tuple[tuple[int, int], ...]] = {}
+        self._size = int(self._offsets[-1]) + segments[-1].num_docs if segments else 0
+        self.num_docs = self._size - sum(len(d) for d in self._deleted)
+        length = sum(
+            int(s.lengths.sum(dtype=np.int64)) - int(s.lengths[d].sum(dtype=np.int64))
+            for s, d in zip(segments, self._deleted, strict=True)
+        )
+        self._average_length = length / max(1, self.num_docs)
+        self._dead = np.concatenate(
+            [np.empty(0, dtype=np.int64)]
+            + [o + d for o, d in zip(self._offsets.tolist(), self._deleted, strict=True)]
+        )
+
+    @classmethod
+    def build(cls, texts: Iterable[str], directory: Path) -> None:
+        """Index ``texts`` as one segment in ``directory`` (see ``LexicalSegment.build``)."""
+        LexicalSegment.build(texts, directory)
+
+    @classmethod
+    def open(cls, directory: Path) -> LexicalIndex:
+        """The one segment in ``directory`` as a whole index."""
+        return cls([LexicalSegment.open(directory)], [0], [np.empty(0, dtype=np.int64)])
 
     def query(self, text: str) -> LexicalQuery:
         terms = self._analyzer.terms(text)
         idf: dict[str, float] = {}
-        ids: list[int] = []
-        weights: list[float] = []
+        live: dict[str, int] = {}
         for term in dict.fromkeys(terms):
             term_id = self._vocab.get(term)
-            df = 0 if term_id is None else int(self._indptr[term_id + 1] - self._indptr[term_id])
+            df = 0 if term_id is None else self._frequency(term_id)
             idf[term] = math.log(1 + (self.num_docs - df + 0.5) / (df + 0.5))
-            if term_id is not None:
-                ids.append(term_id)
-                weights.append(idf[term])
+            if df and term_id is not None:  # a term only tombstoned passages held is gone
+                live[term] = term_id
         # Each pair once: a question that repeats its words asks no more of every passage.
         adjacent = dict.fromkeys(
             (a, b, min(idf[a], idf[b])) for a, b in itertools.pairwise(terms) if a != b
         )
         pairs = tuple(
-            (self._vocab[a], self._vocab[b], weight)
-            for a, b, weight in adjacent
-            if a in self._vocab and b in self._vocab
+            (live[a], live[b], weight) for a, b, weight in adjacent if a in live and b in live
         )
         names = tuple(
             self._name(name, idf[name])
@@ -207,8 +221,8 @@ class LexicalIndex:
             if name in idf
         )
         return LexicalQuery(
-            np.array(ids, dtype=np.int64),
-            np.array(weights),
+            np.array(list(live.values()), dtype=np.int64),
+            np.array([idf[t] for t in live]),
             sum(idf.values()),
             pairs,
             sum(weight for _, _, weight in adjacent),
@@ -220,7 +234,11 @@ class LexicalIndex:
         "Azerbaijani" is found where an article says "Azerbaijan", "Australian" where it says
         "Australia" (the stemmer leaves names alone), and "Germany" is not found as "germ"."""
         spellings = {term} | {term[:end] for end in range(max(5, len(term) - 2), len(term))}
-        ids = tuple(self._vocab[t] for t in sorted(spellings) if t in self._vocab)
+        ids = tuple(
+            self._vocab[t]
+            for t in sorted(spellings)
+            if t in self._vocab and self._frequency(self._vocab[t])
+        )
         return Name(frozenset(spellings), ids, weight)
 
     def terms(self, text: str) -> frozenset[str]:
@@ -228,14 +246,21 @@ class LexicalIndex:
         return frozenset(self._analyzer.terms(text))
 
     def known(self, terms: frozenset[str]) -> frozenset[int]:
-        """The ids of those of ``terms`` that passages of the library hold."""
+        """The ids of those of ``terms`` that the vocabulary holds. A term that only tombstoned
+        passages held may be among them: no query term has its id, so it never matches."""
         return frozenset(self._vocab[t] for t in terms if t in self._vocab)
 
     def occurs_in(self, term_id: int, first: int, last: int) -> bool:
-        """Whether a passage with an id in ``[first, last]`` contains the term."""
-        postings = self._indices[self._indptr[term_id] : self._indptr[term_id + 1]]
-        at = int(np.searchsorted(postings, first))
-        return at < len(postings) and int(postings[at]) <= last
+        """Whether a passage with an id in ``[first, last]`` (one article's, so one segment's)
+        contains the term."""
+        at = int(np.searchsorted(self._offsets, first, side="right")) - 1
+        offset = int(self._offsets[at])
+        for segment, local in self._where(term_id):
+            if segment == at:
+                postings = self._segments[at].postings(local)
+                found = int(np.searchsorted(postings, first - offset))
+                return found < len(postings) and int(postings[found]) <= last - offset
+        return False
 
     def positions(self, text: str) -> dict[int, list[int]]:
         """Where each indexed term of ``text`` stands among its terms (stop words out)."""
@@ -246,24 +271,59 @@ class LexicalIndex:
         return found
 
     def scores(self, query: LexicalQuery) -> np.ndarray:
-        """BM25 score of every passage (a dense array: one pass over the query terms' postings)."""
-        scores = np.zeros(self.num_docs, dtype=np.float32)
-        for term_id in query.term_ids:
-            begin, end = self._indptr[term_id], self._indptr[term_id + 1]
-            scores[self._indices[begin:end]] += self._data[begin:end]
+        """BM25 score of every passage (a dense array: one pass over the query terms' postings),
+        bm25s's ``lucene`` variant with the live statistics; tombstoned passages score 0."""
+        scores = np.zeros(self._size, dtype=np.float32)
+        for term_id, idf in zip(query.term_ids.tolist(), query.weights.tolist(), strict=True):
+            for at, local in self._where(term_id):
+                segment = self._segments[at]
+                begin, end = segment.indptr[local], segment.indptr[local + 1]
+                docs = segment.indices[begin:end]
+                tf = segment.tf[begin:end]
+                norm = K1 * (1 - B + B * segment.lengths[docs] / self._average_length)
+                scores[self._offsets[at] + docs] += idf * tf / (tf + norm)
+        scores[self._dead] = 0.0
         return scores
 
     def contains(self, query: LexicalQuery, doc_ids: np.ndarray) -> np.ndarray:
         """Which of the query's terms each passage in ``doc_ids`` contains (passages × terms)."""
+        doc_ids = np.asarray(doc_ids, dtype=np.int64)
         found = np.zeros((len(doc_ids), len(query.term_ids)), dtype=bool)
-        for column, term_id in enumerate(query.term_ids):
-            postings = self._indices[self._indptr[term_id] : self._indptr[term_id + 1]]
-            found[:, column] = _contains(postings, doc_ids)
+        owner = np.searchsorted(self._offsets, doc_ids, side="right") - 1
+        for column, term_id in enumerate(query.term_ids.tolist()):
+            for at, local in self._where(term_id):
+                rows = owner == at
+                if rows.any():
+                    postings = self._segments[at].postings(local)
+                    found[rows, column] = _contains(postings, doc_ids[rows] - self._offsets[at])
         return found
+
+    def _where(self, term_id: int) -> tuple[tuple[int, int], ...]:
+        """The segments holding the term, each with the term's local id there."""
+        places = self._places.get(term_id)
+        if places is None:
+            term = self._terms[term_id]
+            places = tuple(
+                (at, local)
+                for at, segment in enumerate(self._segments)
+                if (local := segment.vocab.get(term)) is not None
+            )
+            self._places[term_id] = places  # one dict store: safe across searching threads
+        return places
+
+    def _frequency(self, term_id: int) -> int:
+        """How many live passages hold the term."""
+        count = 0
+        for at, local in self._where(term_id):
+            postings = self._segments[at].postings(local)
+            count += len(postings)
+            if len(self._deleted[at]):
+                count -= int(_contains(postings, self._deleted[at]).sum())
+        return count
 
 
 def _contains(postings: np.ndarray, doc_ids: np.ndarray) -> np.ndarray:
-    """Which ``doc_ids`` are in ``postings`` (sorted, as bm25s writes each term's column)."""
+    """Which ``doc_ids`` are in ``postings`` (ascending, as each term's postings are)."""
     if len(postings) == 0:
         return np.zeros(len(doc_ids), dtype=bool)
     at = np.minimum(np.searchsorted(postings, doc_ids), len(postings) - 1)

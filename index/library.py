@@ -12,50 +12,69 @@ import threading
 from dataclasses import dataclass
 
 from index import layout
+from index.catalog import Catalog
 from index.config import EngineConfig
-from index.dense import DenseIndex
+from index.dense import DenseIndex, SegmentedDense
 from index.embedder import Embedder
 from index.errors import CitebotError
-from index.lexical import LexicalIndex
+from index.lexical import LexicalIndex, LexicalSegment
 from index.manifest import Manifest
 from index.questions import clean_question
 from index.records import Answer, Article, Hit, IndexInfo, Passage
 from index.retriever import Retriever, presence
-from index.store import Store
-from index.vectors import VectorFile
+from index.stored import damaged
+from index.vectors import SegmentedVectors, VectorFile
 
 log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
 class Snapshot:
-    """One index version, opened read-only."""
+    """One index version, opened read-only: each of its segments' files, read as one library.
+
+    Opening costs what the files' headers and the vocabularies cost, not the library's size:
+    vectors are read by row, FAISS and BM25 arrays memory-mapped, SQLite opened immutable.
+    """
 
     version: layout.Version
     manifest: Manifest
-    store: Store
+    store: Catalog
     retriever: Retriever
 
     @classmethod
     def open(cls, version: layout.Version, config: EngineConfig, embedder: Embedder) -> Snapshot:
         manifest = Manifest.read(version.manifest)
         manifest.check_model(config.model, embedder.dimension)
-        store = Store(version.store)
+        store = Catalog.open(version, manifest.segments)
         try:
-            passages = VectorFile(version.passage_vectors, manifest.passages, manifest.dimension)
-            sentences = VectorFile(version.sentence_vectors, manifest.sentences, manifest.dimension)
             retriever = Retriever(
-                DenseIndex.open(version.dense),
-                LexicalIndex.open(version.lexical),
-                passages,
-                sentences,
-                store,
-                config.retrieval,
+                *_halves(version, manifest, store), store=store, config=config.retrieval
             )
         except CitebotError:
             store.close()
             raise
         return cls(version, manifest, store, retriever)
+
+
+def _halves(
+    version: layout.Version, manifest: Manifest, store: Catalog
+) -> tuple[SegmentedDense, LexicalIndex, SegmentedVectors, SegmentedVectors]:
+    """The dense and lexical indexes and the vector files of every segment, joined."""
+    dense, lexical, passages, sentences = [], [], [], []
+    for info in manifest.segments:
+        files = version.segment(info.name)
+        passages.append(VectorFile(files.passage_vectors, info.passages, manifest.dimension))
+        sentences.append(VectorFile(files.sentence_vectors, info.sentences, manifest.dimension))
+        dense.append(DenseIndex.open(files.dense))
+        lexical.append(LexicalSegment.open(files.lexical))
+        if len(dense[-1]) != info.passages or lexical[-1].num_docs != info.passages:
+            raise damaged(files.dir, "its indexes do not hold the passages the manifest lists")
+    return (
+        SegmentedDense(dense, store.passage_offsets, store.deleted),
+        LexicalIndex(lexical, store.passage_offsets, store.deleted),
+        SegmentedVectors(passages, store.passage_offsets),
+        SegmentedVectors(sentences, store.sentence_offsets),
+    )
 
 
 class Library:
@@ -140,6 +159,7 @@ class Library:
             format_version=manifest.format_version,
             size_bytes=layout.tree_size(snapshot.version.dir),
             dense_index=manifest.dense_index,
+            segments=len(manifest.segments),
         )
 
     def refresh(self) -> bool:

@@ -177,3 +177,4 @@ class IndexInfo:
     format_version: int
     size_bytes: int
     dense_index: str
+    segments: int = 1  # the immutable parts the index is made of (docs/scaling.md)

@@ -30,12 +30,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from index.catalog import Catalog
 from index.config import RetrievalConfig
-from index.dense import DenseIndex
+from index.dense import SegmentedDense
 from index.lexical import LexicalIndex, LexicalQuery
 from index.records import Passage
-from index.store import Store
-from index.vectors import VectorFile
+from index.vectors import SegmentedVectors
 
 # Relevance weights. The first four sum to 1, a weighted mean in [0, 1]: dense evidence
 # (passage and best sentence) and lexical evidence (passage and best sentence) share it 70/30.
@@ -100,15 +100,15 @@ def _sigmoid(x: float) -> float:
 
 
 class Retriever:
-    """Finds and ranks passages of one index version for a question."""
+    """Finds and ranks passages of one index version (all its segments) for a question."""
 
     def __init__(
         self,
-        dense: DenseIndex,
+        dense: SegmentedDense,
         lexical: LexicalIndex,
-        passage_vectors: VectorFile,
-        sentence_vectors: VectorFile,
-        store: Store,
+        passage_vectors: SegmentedVectors,
+        sentence_vectors: SegmentedVectors,
+        store: Catalog,
         config: RetrievalConfig,
     ) -> None:
         self._dense = dense

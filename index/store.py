@@ -1,8 +1,13 @@
-"""Articles and passages of one index version, in SQLite.
+"""Articles and passages of one segment, in SQLite.
 
-A version's database is written once by the builder and then only read, so readers open it
+A segment's database is written once by the builder and then only read, so readers open it
 ``immutable``: no locks, no journal, and safe to share between the bot's worker threads.
-Passage ids are the rows of the vector files and of the FAISS and BM25 indexes.
+Ids here are the segment's own (from 0): the rows of its vector files and of its FAISS and
+BM25 indexes. ``catalog.Catalog`` adds each segment's offset to make them the library's.
+
+Besides its passages, an article keeps its *duplicates*: the pieces whose text another passage
+already indexes (each distinct paragraph text is indexed once, ``writer._number``). A later
+change that removes that other passage gives the text back to the next article holding it.
 """
 
 from __future__ import annotations
@@ -43,12 +48,25 @@ CREATE TABLE passages (
     sentence_row INTEGER NOT NULL -- first row of this passage's sentences in sentences.npy
 );
 CREATE INDEX passages_by_article ON passages(article_id, id);
+CREATE INDEX passages_by_hash ON passages(text_hash);
+CREATE TABLE duplicates (
+    article_id INTEGER NOT NULL REFERENCES articles(id),
+    paragraph INTEGER NOT NULL,
+    start INTEGER NOT NULL,
+    "end" INTEGER NOT NULL,
+    text TEXT NOT NULL,
+    text_hash TEXT NOT NULL,
+    sentences TEXT NOT NULL
+);
+CREATE INDEX duplicates_by_hash ON duplicates(text_hash);
+CREATE INDEX duplicates_by_article ON duplicates(article_id);
 """
 
 ARTICLE_COLUMNS = (
     "id, key, path, title, author, date, source, url, content_hash, paragraph_count, passage_count"
 )
 PASSAGE_COLUMNS = 'id, article_id, paragraph, start, "end", text, sentences'
+DUPLICATE_COLUMNS = 'article_id, paragraph, start, "end", text, text_hash, sentences'
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +78,19 @@ class PassageRow:
     sentence_row: int
 
 
+@dataclass(frozen=True, slots=True)
+class Duplicate:
+    """A piece of an article not indexed because its text is another passage's."""
+
+    article_id: int
+    paragraph: int
+    start: int
+    end: int
+    text: str
+    text_hash: str
+    sentences: tuple[Span, ...]
+
+
 class StoreWriter:
     """Writes a new version's database in one transaction."""
 
@@ -67,7 +98,12 @@ class StoreWriter:
         self._db = sqlite3.connect(path)
         self._db.executescript(SCHEMA)
 
-    def write(self, articles: Iterable[Article], passages: Iterable[PassageRow]) -> None:
+    def write(
+        self,
+        articles: Iterable[Article],
+        passages: Iterable[PassageRow],
+        duplicates: Iterable[Duplicate] = (),
+    ) -> None:
         with self._db:
             self._db.executemany(
                 f"INSERT INTO articles ({ARTICLE_COLUMNS}) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
@@ -105,6 +141,10 @@ class StoreWriter:
                     )
                     for p in passages
                 ),
+            )
+            self._db.executemany(
+                f"INSERT INTO duplicates ({DUPLICATE_COLUMNS}) VALUES (?,?,?,?,?,?,?)",
+                ((*_duplicate_fields(d), _spans_json(d.sentences)) for d in duplicates),
             )
         self._db.close()
 
@@ -155,10 +195,7 @@ class Store:
             rows = self._query(f"SELECT {ARTICLE_COLUMNS} FROM articles ORDER BY title, key")
         else:
             wanted = sorted(set(ids))
-            marks = ",".join("?" * len(wanted))
-            rows = self._query(
-                f"SELECT {ARTICLE_COLUMNS} FROM articles WHERE id IN ({marks})", wanted
-            )
+            rows = self._in(f"SELECT {ARTICLE_COLUMNS} FROM articles", "id", wanted, order="id")
         return [Article(*row) for row in rows]
 
     def neighbours(
@@ -186,24 +223,60 @@ class Store:
         first, last = rows[0] if rows else (None, None)
         return (first, last) if first is not None else (0, -1)
 
-    def iter_rows(self) -> Iterator[tuple[Article, list[PassageRow]]]:
-        """Every article with its passages, for writing the next version from this one."""
-        passages = self._query(
-            f"SELECT {PASSAGE_COLUMNS}, text_hash, sentence_row FROM passages ORDER BY id"
+    def passage_ids(self, article_ids: Sequence[int]) -> list[int]:
+        """The ids of the passages of these articles, ascending."""
+        return sorted(
+            row[0] for row in self._in("SELECT id FROM passages", "article_id", article_ids)
         )
-        by_article: dict[int, list[PassageRow]] = {}
-        for row in passages:
-            by_article.setdefault(row[1], []).append(PassageRow(_passage(row[:7]), row[7], row[8]))
-        for article in self.articles():
-            yield article, by_article.get(article.id, [])
 
-    def texts(self) -> Iterator[str]:
-        """Passage texts in id order (the lexical index is rebuilt from them)."""
-        return (row[0] for row in self._query("SELECT text FROM passages ORDER BY id"))
+    def holders(self, hashes: Sequence[str]) -> list[tuple[int, str, bool]]:
+        """Articles holding a piece of one of these texts: (article id, text hash, whether
+        that piece is its passage rather than a duplicate)."""
+        passages = self._in("SELECT article_id, text_hash, 1 FROM passages", "text_hash", hashes)
+        duplicates = self._in(
+            "SELECT article_id, text_hash, 0 FROM duplicates", "text_hash", hashes
+        )
+        return [(a, h, bool(owned)) for a, h, owned in passages + duplicates]
+
+    def article_rows(
+        self, ids: Sequence[int]
+    ) -> Iterator[tuple[Article, list[PassageRow], list[Duplicate]]]:
+        """These articles (by id, ascending) with their passages and duplicates, to write them
+        into another segment."""
+        wanted = sorted(set(ids))
+        passages: dict[int, list[PassageRow]] = {}
+        columns = f"SELECT {PASSAGE_COLUMNS}, text_hash, sentence_row FROM passages"
+        for row in self._in(columns, "article_id", wanted, order="id"):
+            passages.setdefault(row[1], []).append(PassageRow(_passage(row[:7]), row[7], row[8]))
+        duplicates: dict[int, list[Duplicate]] = {}
+        columns = f"SELECT {DUPLICATE_COLUMNS} FROM duplicates"
+        for row in self._in(columns, "article_id", wanted, order="rowid"):
+            spans = tuple(Span(s, e) for s, e in json.loads(row[6]))
+            duplicates.setdefault(row[0], []).append(Duplicate(*row[:6], spans))
+        for article in self.articles(wanted):
+            yield article, passages.get(article.id, []), duplicates.get(article.id, [])
+
+    def _in(
+        self, select: str, column: str, values: Sequence[object], order: str | None = None
+    ) -> list[tuple]:
+        """``select … WHERE column IN values``, in chunks SQLite's parameter limit allows."""
+        rows: list[tuple] = []
+        values = list(values)
+        for begin in range(0, len(values), 500):
+            chunk = values[begin : begin + 500]
+            sql = f"{select} WHERE {column} IN ({','.join('?' * len(chunk))})"
+            rows += self._query(sql + (f" ORDER BY {order}" if order else ""), chunk)
+        if order and len(values) > 500:
+            rows.sort(key=lambda row: row[0])
+        return rows
 
     def _query(self, sql: str, params: Sequence[object] = ()) -> list[tuple]:
         with self._lock:
             return self._db.execute(sql, params).fetchall()
+
+
+def _duplicate_fields(d: Duplicate) -> tuple[object, ...]:
+    return (d.article_id, d.paragraph, d.start, d.end, d.text, d.text_hash)
 
 
 def _spans_json(spans: Sequence[Span]) -> str:

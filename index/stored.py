@@ -49,4 +49,4 @@ def value(data: dict[str, Any], name: str, kind: type, path: Path) -> Any:
     return found
 
 
-_NAMES = {int: "whole number", str: "text", dict: "JSON object"}
+_NAMES = {int: "whole number", str: "text", dict: "JSON object", list: "JSON list"}

@@ -93,3 +93,36 @@ def _runs(ids: np.ndarray) -> list[tuple[int, int]]:
 
 def _damaged(path: Path, why: str) -> IndexCorrupt:
     return IndexCorrupt(f"{path} is damaged ({why}): rebuild with `citebot index build DIR`.")
+
+
+class SegmentedVectors:
+    """The vector files of every segment read as one, by global row (see ``catalog``)."""
+
+    def __init__(self, files: Sequence[VectorFile], offsets: np.ndarray) -> None:
+        self._files = list(files)
+        self._offsets = np.asarray(offsets, dtype=np.int64)
+
+    def rows(self, ids: Sequence[int] | np.ndarray) -> np.ndarray:
+        """The rows ``ids``, in that order."""
+        ids = np.asarray(ids, dtype=np.int64)
+        owner = np.searchsorted(self._offsets, ids, side="right") - 1
+        if len(self._files) == 1 or len(ids) == 0:
+            return self._files[0].rows(ids)
+        parts = {
+            int(at): self._files[at].rows(ids[owner == at] - self._offsets[at])
+            for at in np.unique(owner)
+        }
+        out = np.empty((len(ids), parts[int(owner[0])].shape[1]), dtype=parts[int(owner[0])].dtype)
+        for at, rows in parts.items():
+            out[owner == at] = rows
+        return out
+
+    def spans(self, spans: Sequence[tuple[int, int]]) -> np.ndarray:
+        """The rows of each ``(first, count)`` span (one passage's: within one segment)."""
+        if len(self._files) == 1:
+            return self._files[0].spans(spans)
+        chunks = []
+        for first, count in spans:
+            at = int(np.searchsorted(self._offsets, first, side="right")) - 1
+            chunks.append(self._files[at].spans([(first - int(self._offsets[at]), count)]))
+        return np.concatenate(chunks) if chunks else self._files[0].spans([])

@@ -1,10 +1,14 @@
-"""Building, adding to and removing from an index: every change writes a whole new version.
+"""Building, adding to and removing from an index: each change publishes a new version.
 
-A change never edits the version readers use. It assembles the library's articles (parsed
-from files, or carried over from the current version), takes every vector it can from the
-embedding cache, encodes only new texts, writes a complete version and publishes it with one
-atomic switch (see ``layout``). So ``add`` re-embeds one article, a rebuild of an unchanged
-library re-embeds nothing, and a kill at any moment leaves the previous index as it was.
+A change never edits the version readers use. A build writes every article into one segment;
+``add`` and ``remove`` write only what changed: a new version that hard-links the current
+version's segments, one small segment for the added articles (and the few an ownership change
+moves, see ``owners``) and tombstones for the removed or replaced ones. So an add costs what
+the article costs, not what the library costs, and answers exactly as a rebuild would (BM25's
+statistics are the library's, ``lexical``). Vectors come from the embedding cache where it has
+them; only new texts are encoded. Each version is published with one atomic switch (see
+``layout``), so a kill at any moment leaves the previous index as it was. Once the add is
+published, segments that have piled up are merged (``merge``), from their stored vectors.
 """
 
 from __future__ import annotations
@@ -18,26 +22,20 @@ from pathlib import Path
 
 import numpy as np
 
-from index import layout
+from index import layout, owners
 from index.articles import discover, read_articles
-from index.cache import VectorCache, text_hash
+from index.cache import VectorCache
+from index.catalog import Catalog
 from index.config import EngineConfig
-from index.dense import DenseIndex
 from index.embedder import Embedder
+from index.entries import Entry, Piece
 from index.errors import ArticleError, CitebotError, IndexMissing
-from index.lexical import LexicalIndex
-from index.manifest import Manifest
+from index.manifest import Manifest, SegmentInfo
+from index.merge import merge_if_due
 from index.passages import TokenCounter, split_passages
-from index.records import (
-    Article,
-    ArticleMeta,
-    BuildReport,
-    ParsedArticle,
-    Passage,
-    SkippedFile,
-    Span,
-)
-from index.store import PassageRow, Store, StoreWriter
+from index.records import Article, BuildReport, ParsedArticle, Passage, SkippedFile
+from index.segments import write_segment
+from index.store import Duplicate, PassageRow
 
 log = logging.getLogger(__name__)
 
@@ -46,27 +44,6 @@ Progress = Callable[[str, int, int], None]
 
 # Room left in the model's window for the article title put in front of each passage.
 TITLE_TOKENS = 24
-
-
-@dataclass(frozen=True, slots=True)
-class Piece:
-    paragraph: int
-    start: int
-    end: int
-    text: str
-    sentences: tuple[Span, ...]
-
-
-@dataclass(frozen=True, slots=True)
-class Entry:
-    """An article ready to be written: its attribution and its passages."""
-
-    key: str
-    path: str
-    meta: ArticleMeta
-    content_hash: str
-    paragraph_count: int
-    pieces: tuple[Piece, ...]
 
 
 def build(
@@ -91,16 +68,18 @@ def build(
         kept = [copies] if copies.is_dir() and copies.resolve() not in _resolved(sources) else []
         parsed, skipped = _read([*sources, *kept], progress)
         entries = _distinct_keys(_entries(parsed, embedder))
-        previous = _previous_keys(config.index_dir)
+        previous = _previous_keys(config)
         return _write(
             config,
             embedder,
             entries,
             progress,
-            added=tuple(e.key for e in entries if previous.get(e.key) != e.content_hash),
-            removed=tuple(sorted(set(previous) - {e.key for e in entries})),
-            skipped=skipped,
-            started=started,
+            _Asked(
+                started,
+                added=tuple(e.key for e in entries if previous.get(e.key) != e.content_hash),
+                removed=tuple(sorted(set(previous) - {e.key for e in entries})),
+                skipped=skipped,
+            ),
             cache_path=cache,
         )
 
@@ -112,30 +91,39 @@ def add(
     embedder: Embedder | None = None,
     progress: Progress | None = None,
 ) -> BuildReport:
-    """Add or update the articles in ``paths``, keeping every other article as it is."""
+    """Add or update the articles in ``paths``, keeping every other article as it is.
+
+    Only the new articles are written (one new segment); a file added again replaces its
+    articles, whatever key they had (built as part of a folder), through tombstones; another
+    file that happens to have the same name does not.
+    """
     started = time.perf_counter()
     with layout.writing(config.index_dir):
         embedder = embedder or Embedder(config)
         parsed, skipped = _read(paths, progress)
         new = _entries(parsed, embedder)
         try:
-            current = _current_entries(config, embedder)
-        except IndexMissing:
-            current = []  # adding to no index starts one
-        # A file added again replaces its articles, whatever key they had (built as part of a
-        # folder); another file that happens to have the same name does not.
-        files = {Path(e.path).resolve() for e in new}
-        kept = [e for e in current if Path(e.path).resolve() not in files]
-        new = _distinct_keys(new, taken={e.key for e in kept})
-        return _write(
-            config,
-            embedder,
-            kept + new,
-            progress,
-            added=tuple(sorted(e.key for e in new)),
-            skipped=skipped,
-            started=started,
-        )
+            current = _Current.open(config, embedder)
+        except IndexMissing:  # adding to no index starts one
+            new = _distinct_keys(new)
+            keys = tuple(sorted(e.key for e in new))
+            return _write(config, embedder, new, progress, _Asked(started, added=keys))
+        with current:
+            live = current.catalog.live()
+            files = {Path(e.path).resolve() for e in new}
+            gone = {a.id for _, _, a in live if Path(a.path).resolve() in files}
+            new = _distinct_keys(new, taken={a.key for _, _, a in live if a.id not in gone})
+            report = _change(
+                config,
+                embedder,
+                current,
+                new,
+                gone,
+                progress,
+                _Asked(started, added=tuple(sorted(e.key for e in new)), skipped=skipped),
+            )
+        merge_if_due(config)
+        return report
 
 
 def remove(
@@ -145,30 +133,34 @@ def remove(
     embedder: Embedder | None = None,
     progress: Progress | None = None,
 ) -> BuildReport:
-    """Remove articles by key (as ``index info`` lists them) or by file path."""
+    """Remove articles by key (as ``index info`` lists them) or by file path: tombstones."""
     started = time.perf_counter()
     with layout.writing(config.index_dir):
         embedder = embedder or Embedder(config)
-        entries = _current_entries(config, embedder)
-        gone = {e.key for e in entries if _matches(e, keys)}
-        unknown = [k for k in keys if not any(_matches(e, [k]) for e in entries)]
-        if unknown:
-            raise CitebotError(
-                f"Not in the index: {', '.join(unknown)}. `citebot index list` shows the keys."
+        with _Current.open(config, embedder) as current:
+            live = [a for _, _, a in current.catalog.live()]
+            gone = {a.id: a.key for a in live if _matches(a, keys)}
+            unknown = [k for k in keys if not any(_matches(a, [k]) for a in live)]
+            if unknown:
+                raise CitebotError(
+                    f"Not in the index: {', '.join(unknown)}. `citebot index list` shows the keys."
+                )
+            if len(gone) == len(live):
+                raise CitebotError(
+                    "That would remove every article, and an index needs one: build a new "
+                    "library with `citebot index build DIR` instead. The index was left as it was."
+                )
+            report = _change(
+                config,
+                embedder,
+                current,
+                [],
+                set(gone),
+                progress,
+                _Asked(started, removed=tuple(sorted(gone.values()))),
             )
-        if len(gone) == len(entries):
-            raise CitebotError(
-                "That would remove every article, and an index needs one: build a new library "
-                "with `citebot index build DIR` instead. The index was left as it was."
-            )
-        return _write(
-            config,
-            embedder,
-            [e for e in entries if e.key not in gone],
-            progress,
-            removed=tuple(sorted(gone)),
-            started=started,
-        )
+        merge_if_due(config)
+        return report
 
 
 def build_entries(
@@ -195,8 +187,7 @@ def build_entries(
             embedder,
             entries,
             progress,
-            added=keys,
-            started=started,
+            _Asked(started, added=keys),
             cache_path=cache,
             use_cache=use_cache,
         )
@@ -247,11 +238,13 @@ def _folders_above(entry: Entry) -> tuple[str, ...]:
     return parts[:-1]
 
 
-def _matches(entry: Entry, wanted: Iterable[str]) -> bool:
+def _matches(article: Article, wanted: Iterable[str]) -> bool:
     """A key names its article; a file's key or path names every article read from it."""
-    file_key = entry.key.split("#", 1)[0]
-    real = Path(entry.path).resolve()
-    return any(w in (entry.key, file_key, entry.path) or Path(w).resolve() == real for w in wanted)
+    file_key = article.key.split("#", 1)[0]
+    real = Path(article.path).resolve()
+    return any(
+        w in (article.key, file_key, article.path) or Path(w).resolve() == real for w in wanted
+    )
 
 
 def _read(
@@ -317,45 +310,43 @@ def _entries(articles: Sequence[ParsedArticle], embedder: Embedder) -> list[Entr
     return entries
 
 
-def _previous_keys(root: Path) -> dict[str, str]:
+def list_articles(config: EngineConfig) -> list[Article]:
+    """The articles of the current version, without loading the model (``index list``, and
+    finding an article by its URL); ``IndexMissing`` when there is no index."""
+    with _Current.open(config, None) as current:
+        return [article for _, _, article in current.catalog.live()]
+
+
+def _previous_keys(config: EngineConfig) -> dict[str, str]:
     """Keys and content hashes of the current version, to report what a rebuild changed."""
     try:
-        store = Store(layout.current_version(root).store)
+        return {a.key: a.content_hash for a in list_articles(config)}
     except CitebotError:
         return {}
-    try:
-        return {a.key: a.content_hash for a in store.articles()}
-    finally:
-        store.close()
 
 
-def _current_entries(config: EngineConfig, embedder: Embedder) -> list[Entry]:
-    version = layout.current_version(config.index_dir)
-    Manifest.read(version.manifest).check_model(embedder.name, embedder.dimension)
-    store = Store(version.store)
-    try:
-        return [
-            Entry(
-                a.key,
-                a.path,
-                ArticleMeta(a.title, a.author, a.date, a.source, a.url),
-                a.content_hash,
-                a.paragraph_count,
-                tuple(
-                    Piece(
-                        r.passage.paragraph,
-                        r.passage.start,
-                        r.passage.end,
-                        r.passage.text,
-                        r.passage.sentences,
-                    )
-                    for r in rows
-                ),
-            )
-            for a, rows in store.iter_rows()
-        ]
-    finally:
-        store.close()
+@dataclass(slots=True)
+class _Current:
+    """The version a change starts from: its manifest and its articles (no vectors, no
+    indexes: a change reads only the few rows it needs)."""
+
+    version: layout.Version
+    manifest: Manifest
+    catalog: Catalog
+
+    @classmethod
+    def open(cls, config: EngineConfig, embedder: Embedder | None) -> _Current:
+        version = layout.current_version(config.index_dir)
+        manifest = Manifest.read(version.manifest)
+        if embedder is not None:
+            manifest.check_model(embedder.name, embedder.dimension)
+        return cls(version, manifest, Catalog.open(version, manifest.segments))
+
+    def __enter__(self) -> _Current:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.catalog.close()
 
 
 def embedding_text(title: str, text: str) -> str:
@@ -382,30 +373,127 @@ def fit_titles(titles: Sequence[str], count_tokens: TokenCounter) -> list[str]:
     return fitted
 
 
+@dataclass(frozen=True, slots=True)
+class _Asked:
+    """What the user asked a change to do, for its report."""
+
+    started: float
+    added: tuple[str, ...] = ()
+    removed: tuple[str, ...] = ()
+    skipped: tuple[SkippedFile, ...] = ()
+
+    def report(self, articles: int, passages: int, keys: set[str], embedded: int) -> BuildReport:
+        added = tuple(k for k in self.added if k in keys)
+        return BuildReport(
+            articles=articles,
+            passages=passages,
+            added=added,
+            removed=self.removed,
+            unchanged=articles - len(added),
+            embedded=embedded,
+            skipped=self.skipped,
+            seconds=time.perf_counter() - self.started,
+        )
+
+
 def _write(
     config: EngineConfig,
     embedder: Embedder,
     entries: Sequence[Entry],
     progress: Progress | None,
-    *,
-    added: tuple[str, ...] = (),
-    removed: tuple[str, ...] = (),
-    skipped: tuple[SkippedFile, ...] = (),
-    started: float,
+    asked: _Asked,
     cache_path: Path | None = None,
     use_cache: bool = True,
 ) -> BuildReport:
-    articles, rows = _number(entries)
+    """A whole new index of ``entries``: one segment."""
+    articles, rows, duplicates = _number(entries)
     if not rows:
-        # An index with no passage cannot answer anything, and BM25 cannot be built over none:
-        # say so in one line and keep whatever index there was.
-        raise CitebotError(
-            "No article text to index (any skipped files are listed above); "
-            "the index was left as it was."
+        raise _no_text()
+    vectors, embedded = _embed(config, embedder, articles, rows, progress, cache_path, use_cache)
+    version = layout.new_version(config.index_dir)
+    if progress:
+        progress("indexing", 0, 1)
+    files = version.segment(layout.new_segment_name())
+    segment = write_segment(files, articles, rows, duplicates, *vectors, config.dense_index)
+    _publish(config, embedder, version, [segment])
+    if progress:
+        progress("indexing", 1, 1)
+    return asked.report(len(articles), len(rows), {a.key for a in articles}, embedded)
+
+
+def _change(
+    config: EngineConfig,
+    embedder: Embedder,
+    current: _Current,
+    new: Sequence[Entry],
+    gone: Collection[int],
+    progress: Progress | None,
+    asked: _Asked,
+) -> BuildReport:
+    """A new version of ``current`` with ``new`` added and the articles ``gone`` (global
+    ids) removed: its segments hard-linked, one new segment, tombstones."""
+    catalog = current.catalog
+    change = owners.plan(catalog, new, gone)
+    articles, rows, duplicates = _number(change.entries, change.taken)
+    dead = {a.id: a for a in catalog.articles(change.gone)}
+    live = current.manifest.passages - sum(a.passage_count for a in dead.values()) + len(rows)
+    if not live:
+        raise _no_text()
+    vectors, embedded = _embed(config, embedder, articles, rows, progress, None, True)
+    version = layout.new_version(config.index_dir)
+    if progress:
+        progress("indexing", 0, 1)
+    segments = []
+    for at, info in enumerate(current.manifest.segments):
+        offset = int(catalog.article_offsets[at])
+        mine = [a for a in dead.values() if catalog.article_segment(a.id) == at]
+        deleted = set(info.deleted) | {a.id - offset for a in mine}
+        if len(deleted) == info.articles:
+            continue  # nothing of it is live: the new version leaves it out
+        layout.link_segment(current.version.segment(info.name), version.segment(info.name))
+        segments.append(
+            replace(
+                info,
+                deleted=tuple(sorted(deleted)),
+                deleted_passages=info.deleted_passages + sum(a.passage_count for a in mine),
+            )
         )
-    ids = list(articles)
-    fitted = fit_titles([articles[i].title for i in ids], embedder.count_tokens)
-    titles = dict(zip(ids, fitted, strict=True))
+    if articles:
+        files = version.segment(layout.new_segment_name())
+        segments.append(
+            write_segment(files, articles, rows, duplicates, *vectors, config.dense_index)
+        )
+    _publish(config, embedder, version, segments)
+    if progress:
+        progress("indexing", 1, 1)
+    manifest = Manifest.read(version.manifest)
+    moved = len(change.gone) - len(gone)
+    if moved:
+        log.info("Rewrote %d articles whose shared paragraphs changed owner", moved)
+    return asked.report(manifest.articles, manifest.passages, set(asked.added), embedded)
+
+
+def _no_text() -> CitebotError:
+    # An index with no passage cannot answer anything: say so in one line and keep whatever
+    # index there was.
+    return CitebotError(
+        "No article text to index (any skipped files are listed above); "
+        "the index was left as it was."
+    )
+
+
+def _embed(
+    config: EngineConfig,
+    embedder: Embedder,
+    articles: Sequence[Article],
+    rows: Sequence[PassageRow],
+    progress: Progress | None,
+    cache_path: Path | None,
+    use_cache: bool,
+) -> tuple[tuple[np.ndarray, np.ndarray], int]:
+    """The passage and sentence vectors of ``rows``, and how many texts the model encoded."""
+    fitted = fit_titles([a.title for a in articles], embedder.count_tokens)
+    titles = {a.id: title for a, title in zip(articles, fitted, strict=True)}
     passage_texts = [embedding_text(titles[r.passage.article_id], r.passage.text) for r in rows]
     sentence_texts = [s.of(r.passage.text) for r in rows for s in r.passage.sentences]
     total = len(passage_texts) + len(sentence_texts)
@@ -417,70 +505,67 @@ def _write(
         if progress:
             progress("embedding", done, total)
 
-    if use_cache:
-        cache = VectorCache(
-            cache_path or config.index_dir / layout.CACHE, embedder.fingerprint, embedder.dimension
-        )
-        try:
-            passage_vectors, encoded = cache.vectors(passage_texts, embedder.encode, tick)
-            sentence_vectors, encoded_sentences = cache.vectors(
-                sentence_texts, embedder.encode, tick
-            )
-        finally:
-            cache.close()
-    else:
-        passage_vectors, sentence_vectors = (
-            embedder.encode(passage_texts),
-            embedder.encode(sentence_texts),
-        )
-        encoded, encoded_sentences = len(passage_texts), len(sentence_texts)
+    if not use_cache:
+        vectors = (_encode(embedder, passage_texts), _encode(embedder, sentence_texts))
+        return vectors, total
+    cache = VectorCache(
+        cache_path or config.index_dir / layout.CACHE, embedder.fingerprint, embedder.dimension
+    )
+    try:
+        passages, encoded = cache.vectors(passage_texts, embedder.encode, tick)
+        sentences, encoded_sentences = cache.vectors(sentence_texts, embedder.encode, tick)
+    finally:
+        cache.close()
+    return (passages, sentences), encoded + encoded_sentences
 
-    version = layout.new_version(config.index_dir)
-    if progress:
-        progress("indexing", 0, 1)
-    np.save(version.passage_vectors, passage_vectors, allow_pickle=False)
-    np.save(version.sentence_vectors, sentence_vectors.astype(np.float16), allow_pickle=False)
-    kind = DenseIndex.build(passage_vectors, version.dense, config.dense_index)
-    LexicalIndex.build((r.passage.text for r in rows), version.lexical)
-    StoreWriter(version.store).write(articles.values(), rows)
-    Manifest.now(
-        model=embedder.name,
-        dimension=embedder.dimension,
-        backend=embedder.backend,
-        articles=len(articles),
-        passages=len(rows),
-        sentences=len(sentence_texts),
-        dense_index=kind,
+
+def _encode(embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
+    if not texts:
+        return np.empty((0, embedder.dimension), dtype=np.float32)
+    return embedder.encode(texts)
+
+
+def _publish(
+    config: EngineConfig,
+    embedder: Embedder,
+    version: layout.Version,
+    segments: Sequence[SegmentInfo],
+) -> None:
+    Manifest.of(
+        segments, model=embedder.name, dimension=embedder.dimension, backend=embedder.backend
     ).write(version.manifest)
     layout.publish(config.index_dir, version)
-    if progress:
-        progress("indexing", 1, 1)
-    keys = {a.key for a in articles.values()}
-    return BuildReport(
-        articles=len(articles),
-        passages=len(rows),
-        added=tuple(k for k in added if k in keys),
-        removed=removed,
-        unchanged=len(keys) - len([k for k in added if k in keys]),
-        embedded=encoded + encoded_sentences,
-        skipped=skipped,
-        seconds=time.perf_counter() - started,
-    )
 
 
-def _number(entries: Sequence[Entry]) -> tuple[dict[int, Article], list[PassageRow]]:
-    """Give articles and passages their ids, indexing each distinct paragraph text once."""
-    articles: dict[int, Article] = {}
+def _number(
+    entries: Sequence[Entry], taken: Collection[str] = frozenset()
+) -> tuple[list[Article], list[PassageRow], list[Duplicate]]:
+    """Give articles and passages their ids in a new segment, indexing each distinct paragraph
+    text once: by the first article (by key) holding it, unless an article outside the
+    segment already does (``taken``, see ``owners``). The others keep it as a duplicate."""
+    articles: list[Article] = []
     rows: list[PassageRow] = []
-    seen: set[bytes] = set()
+    duplicates: list[Duplicate] = []
+    seen = set(taken)
     sentence_row = 0
     for article_id, entry in enumerate(sorted(entries, key=lambda e: e.key)):
         count = 0
         for piece in entry.pieces:
-            digest = text_hash(" ".join(piece.text.split()))
-            if digest in seen:
+            text = owners.digest(piece.text)
+            if text in seen:
+                duplicates.append(
+                    Duplicate(
+                        article_id,
+                        piece.paragraph,
+                        piece.start,
+                        piece.end,
+                        piece.text,
+                        text,
+                        piece.sentences,
+                    )
+                )
                 continue
-            seen.add(digest)
+            seen.add(text)
             passage = Passage(
                 len(rows),
                 article_id,
@@ -490,24 +575,26 @@ def _number(entries: Sequence[Entry]) -> tuple[dict[int, Article], list[PassageR
                 piece.end,
                 piece.sentences,
             )
-            rows.append(PassageRow(passage, digest.hex(), sentence_row))
+            rows.append(PassageRow(passage, text, sentence_row))
             sentence_row += len(piece.sentences)
             count += 1
         meta = entry.meta
-        articles[article_id] = Article(
-            article_id,
-            entry.key,
-            entry.path,
-            meta.title,
-            meta.author,
-            meta.date,
-            meta.source,
-            meta.url,
-            entry.content_hash,
-            entry.paragraph_count,
-            count,
+        articles.append(
+            Article(
+                article_id,
+                entry.key,
+                entry.path,
+                meta.title,
+                meta.author,
+                meta.date,
+                meta.source,
+                meta.url,
+                entry.content_hash,
+                entry.paragraph_count,
+                count,
+            )
         )
-    return articles, rows
+    return articles, rows, duplicates
 
 
 __all__ = [
@@ -519,5 +606,6 @@ __all__ = [
     "build_entries",
     "embedding_text",
     "fit_titles",
+    "list_articles",
     "remove",
 ]

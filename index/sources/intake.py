@@ -20,9 +20,8 @@ from index.embedder import Embedder
 from index.errors import ArticleError, CitebotError, IndexMissing
 from index.feeds import FeedRegistry, SyncReport, sync
 from index.fetch import Fetcher, FetchError, fetch_article
-from index.records import BuildReport, ParsedArticle, SkippedFile
+from index.records import Article, BuildReport, ParsedArticle, SkippedFile
 from index.sources.copies import Copies, Origin
-from index.store import Store
 
 # An uploaded article: a long one is a few hundred kilobytes; Discord allows 25 MiB a file.
 MAX_UPLOAD_BYTES = 2 * 2**20
@@ -166,9 +165,10 @@ def remove(
 ) -> BuildReport:
     """Remove articles by key, file path or URL, and delete the copies of those removed."""
     copies = Copies(config.index_dir)
-    by_url = _keys_by_url(config.index_dir)
+    articles = _articles(config)
+    by_url = _keys_by_url(articles)
     keys = [key for item in wanted for key in by_url.get(item, [_copy_key(copies, item)])]
-    paths = _paths_by_key(config.index_dir)
+    paths = {article.key: article.path for article in articles}
     report = writer.remove(keys, config, embedder=embedder, progress=progress)
     copies.delete(paths[key] for key in report.removed if key in paths)
     return report
@@ -189,7 +189,7 @@ def sync_feeds(
     batch = _Batch(Copies(config.index_dir))
     registry = open_feeds(config)
     try:
-        report = sync(registry, fetcher, _known(config.index_dir, batch.copies))
+        report = sync(registry, fetcher, _known(config, batch.copies))
         for article in report.added:
             origin = Origin.now("feed", article.requested, "feed sync")
             batch.save(batch.copies.path_for_url(article.requested), article.record(), origin)
@@ -207,9 +207,9 @@ def open_feeds(config: EngineConfig) -> FeedRegistry:
     return FeedRegistry(layout.prepare(config.index_dir) / layout.FEEDS)
 
 
-def _known(index_dir: Path, copies: Copies) -> Callable[[str], bool]:
+def _known(config: EngineConfig, copies: Copies) -> Callable[[str], bool]:
     """Whether a link is in the library already: kept as a copy, or an article's URL."""
-    urls = set(_keys_by_url(index_dir))
+    urls = set(_keys_by_url(_articles(config)))
     return lambda link: link in urls or copies.has(link)
 
 
@@ -220,24 +220,16 @@ def _copy_key(copies: Copies, item: str) -> str:
     return item
 
 
-def _keys_by_url(index_dir: Path) -> dict[str, list[str]]:
+def _keys_by_url(articles: Sequence[Article]) -> dict[str, list[str]]:
     keys: dict[str, list[str]] = {}
-    for article in _articles(index_dir):
+    for article in articles:
         if article.url:
             keys.setdefault(article.url, []).append(article.key)
     return keys
 
 
-def _paths_by_key(index_dir: Path) -> dict[str, str]:
-    return {article.key: article.path for article in _articles(index_dir)}
-
-
-def _articles(index_dir: Path) -> list:
+def _articles(config: EngineConfig) -> list[Article]:
     try:
-        store = Store(layout.current_version(index_dir).store)
+        return writer.list_articles(config)
     except IndexMissing:
         return []
-    try:
-        return store.articles()
-    finally:
-        store.close()

@@ -23,13 +23,13 @@ pytestmark = pytest.mark.slow
 LEAST_RECALL = 0.9
 
 
-def test_bench_json_has_every_figure(tmp_path, monkeypatch, capsys, model_cache):
+def test_bench_json_has_every_figure(tmp_path, monkeypatch, capsys, model_cache, karabakh):
     squad = shared(SQUAD, "the SQuAD development set")
     monkeypatch.setenv("CITEBOT_CACHE_DIR", str(model_cache))
     monkeypatch.setenv("CITEBOT_DENSE_INDEX", "hnsw")
     args = ["bench", "--json", "--squad", str(squad), "--sizes", "20,300", "--queries", "8"]
 
-    assert main([*args, "--real-passages", "40"]) == 0
+    assert main([*args, "--real-passages", "40", "--article", str(karabakh)]) == 0
 
     result = json.loads(capsys.readouterr().out)
     assert result["build_vs_encode"] > 0
@@ -41,13 +41,17 @@ def test_bench_json_has_every_figure(tmp_path, monkeypatch, capsys, model_cache)
     assert set(result["sizes"]) == {"20", "300"}
     real, synthetic = result["sizes"]["20"], result["sizes"]["300"]
     assert not real["synthetic"] and synthetic["synthetic"]
-    assert synthetic["passages"] == 300
+    assert 300 < synthetic["passages"] < 400  # the library, and the real article added to it
     for figures in (real, synthetic):
         for key in ("p50_ms", "p99_ms", "encode_ms", "rss_mib"):
             assert figures[key] > 0, key
         assert figures["p50_ms"] >= figures["encode_ms"]  # the encoding is part of an answer
         assert figures["dense_index"] == "hnsw"  # measured, not the exact index's 1.0
         assert LEAST_RECALL <= figures["ann_recall@10"] <= 1.0
+        # One real article added three times (each replacing the last), then a full merge.
+        assert figures["add_s"] > 0 and len(figures["add_runs_s"]) == 3
+        assert figures["add_embedded"] > 0  # the model's time was paid, not cached
+        assert figures["segments"] == 2 and figures["merged_segments"] == 2
     assert result["concurrency"]["questions"] == 100
     assert result["concurrency"]["qps"] > 0
 

@@ -70,6 +70,24 @@ def test_info_shows_counts_and_model(index_dir, capsys):
     assert re.search(r"^ *articles +1 *$", out, re.MULTILINE), out
     assert re.search(r"^ *passages +2 *$", out, re.MULTILINE), out
     assert re.search(r"^ *dense index +flat *$", out, re.MULTILINE), out
+    assert re.search(r"^ *segments +1 *$", out, re.MULTILINE), out
+
+
+def test_an_add_is_a_segment_and_merge_makes_one_again(index_dir, tmp_path, capsys):
+    article = tmp_path / "more" / "ferry.md"
+    article.parent.mkdir()
+    article.write_text("---\ntitle: Ferry\n---\n\nThe ferry leaves every hour.\n")
+    assert main(["index", "add", str(article), "--index-dir", str(index_dir)]) == 0
+    capsys.readouterr()
+    assert main(["index", "info", "--index-dir", str(index_dir)]) == 0
+    assert re.search(r"^ *segments +2 *$", capsys.readouterr().out, re.MULTILINE)
+
+    assert main(["index", "merge", "--index-dir", str(index_dir)]) == 0
+    assert "Merged 2 segments into one." in capsys.readouterr().out
+    assert main(["index", "info", "--index-dir", str(index_dir)]) == 0
+    out = capsys.readouterr().out
+    assert re.search(r"^ *segments +1 *$", out, re.MULTILINE), out
+    assert re.search(r"^ *articles +2 *$", out, re.MULTILINE), out
 
 
 @pytest.mark.parametrize("step", ["build an empty folder", "remove the last article"])

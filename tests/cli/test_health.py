@@ -6,7 +6,7 @@ import pytest
 
 import index.embedder
 from cli.main import main
-from index.manifest import Manifest
+from index.manifest import Manifest, SegmentInfo
 
 
 @pytest.fixture
@@ -15,9 +15,10 @@ def index_dir(cli_env, monkeypatch):
     Loading the model would fail the test: the check must never do it."""
     version = cli_env / "index" / "versions" / "20261126T000000.000000-1"
     version.mkdir(parents=True)
+    segment = SegmentInfo("s1", articles=3, passages=12, sentences=40, dense_index="flat")
     Manifest.now(
         model="all-MiniLM-L6-v2", dimension=384, backend="onnx", articles=3, passages=12,
-        sentences=40, dense_index="flat",
+        sentences=40, dense_index="flat", segments=(segment,),
     ).write(version / "manifest.json")  # fmt: skip
     (cli_env / "index" / "current").symlink_to(version.relative_to(cli_env / "index"))
 

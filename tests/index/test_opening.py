@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import math
+import shutil
 from dataclasses import replace
 
 import numpy as np
 import pytest
+from segment_files import only_segment
 
 from index import EngineConfig, IndexIncompatible, IndexUnavailable, build, open_library
 from index.layout import current_version
@@ -53,12 +55,17 @@ def test_index_from_a_newer_citebot_asks_for_an_upgrade(built, config, embedder)
 @pytest.mark.parametrize(
     "damage",
     [
-        lambda v: v.dense.write_bytes(v.dense.read_bytes()[:100]),
-        lambda v: v.store.write_bytes(b"this is not a database" * 100),
-        lambda v: v.passage_vectors.write_bytes(v.passage_vectors.read_bytes()[:64]),
-        lambda v: np.save(v.sentence_vectors, np.array([{"x": 1}]), allow_pickle=True),
+        lambda v: _damage(v, lambda s: s.dense.write_bytes(s.dense.read_bytes()[:100])),
+        lambda v: _damage(v, lambda s: s.store.write_bytes(b"this is not a database" * 100)),
+        lambda v: _damage(
+            v, lambda s: s.passage_vectors.write_bytes(s.passage_vectors.read_bytes()[:64])
+        ),
+        lambda v: _damage(
+            v, lambda s: np.save(s.sentence_vectors, np.array([{"x": 1}]), allow_pickle=True)
+        ),
         lambda v: v.manifest.write_text("{not json"),
-        lambda v: (v.lexical / "vocab.json").unlink(),
+        lambda v: _damage(v, lambda s: (s.lexical / "terms.json").unlink()),
+        lambda v: shutil.rmtree(only_segment(v).dir),
     ],
     ids=[
         "truncated-faiss",
@@ -67,6 +74,7 @@ def test_index_from_a_newer_citebot_asks_for_an_upgrade(built, config, embedder)
         "pickled-vectors",
         "bad-manifest",
         "no-bm25",
+        "no-segment",
     ],
 )
 def test_damaged_files_are_named_with_the_fix(built, config, embedder, damage):
@@ -75,7 +83,6 @@ def test_damaged_files_are_named_with_the_fix(built, config, embedder, damage):
 
 
 def test_deleted_version_directory_is_reported(built, config, embedder):
-    import shutil
 
     shutil.rmtree(built.dir)
     _fails_with(config, embedder, IndexUnavailable, "citebot index build")
@@ -88,7 +95,7 @@ def test_a_running_library_keeps_serving_when_the_new_index_is_broken(
     folder = tmp_path / "v2"
     write_markdown(folder, "b.md", "Glacier", ["The glacier lost eleven metres in ten years."])
     build([folder], config, embedder=embedder)
-    current_version(config.index_dir).dense.write_bytes(b"garbage")
+    only_segment(current_version(config.index_dir)).dense.write_bytes(b"garbage")
 
     assert library.refresh() is False
     assert (
@@ -111,7 +118,6 @@ def test_refresh_switches_to_a_rebuilt_index(built, tmp_path, config, embedder, 
 
 
 def test_a_running_library_survives_its_directory_being_deleted(built, config, embedder):
-    import shutil
 
     library = open_library(config, embedder=embedder)
     shutil.rmtree(config.index_dir)
@@ -121,9 +127,24 @@ def test_a_running_library_survives_its_directory_being_deleted(built, config, e
     assert "fourteen stops" in answer.best.passage.text
 
 
+def _damage(version, change) -> None:
+    """Apply ``change`` to the files of the version's one segment."""
+    change(only_segment(version))
+
+
+def _lexical(version):
+    return only_segment(version).lexical
+
+
 def _edit_json(path, **changes) -> None:
     """Replace fields of the JSON object in ``path``; ``Infinity`` is written as JSON allows."""
     path.write_text(json.dumps({**json.loads(path.read_text()), **changes}))
+
+
+def _edit_segment(version, **changes) -> None:
+    data = json.loads(version.manifest.read_text())
+    data["segments"][0] |= changes
+    version.manifest.write_text(json.dumps(data))
 
 
 def _replace_with_folder(path) -> None:
@@ -145,16 +166,22 @@ def _replace_with_folder(path) -> None:
         lambda v: v.manifest.write_bytes(b"\xff\xfe{}"),
         lambda v: _replace_with_folder(v.manifest),
         lambda v: v.manifest.write_text("[" * 100_000 + "]" * 100_000),
-        lambda v: (v.lexical / "vocab.json").write_text("[]"),
-        lambda v: (v.lexical / "vocab.json").write_text('{"vocab": []}'),
-        lambda v: _edit_json(v.lexical / "vocab.json", vocab=[]),
-        lambda v: _edit_json(v.lexical / "vocab.json", num_docs=math.nan),
-        lambda v: _edit_json(v.lexical / "vocab.json", vocab={"tram": "0"}),
-        lambda v: _edit_json(v.lexical / "vocab.json", vocab={"tram": 10**9}),
-        lambda v: _replace_with_folder(v.lexical / "vocab.json"),
-        lambda v: np.save(v.lexical / "indptr.npy", np.array([0, 1]), allow_pickle=False),
-        lambda v: np.save(v.lexical / "data.npy", np.array(["x"]), allow_pickle=False),
-        lambda v: np.save(v.lexical / "indices.npy", np.array(7), allow_pickle=False),
+        lambda v: _edit_json(v.manifest, segments=[]),
+        lambda v: _edit_json(v.manifest, segments={}),
+        lambda v: _edit_json(v.manifest, segments=["s1"]),
+        lambda v: _edit_segment(v, name="../../elsewhere"),
+        lambda v: _edit_segment(v, deleted=[10**6]),
+        lambda v: _edit_segment(v, passages=10**6),
+        lambda v: (_lexical(v) / "terms.json").write_text("[]"),
+        lambda v: (_lexical(v) / "terms.json").write_text('{"terms": {}}'),
+        lambda v: _edit_json(_lexical(v) / "terms.json", terms=[1, 2]),
+        lambda v: _edit_json(_lexical(v) / "terms.json", num_docs=math.nan),
+        lambda v: _edit_json(_lexical(v) / "terms.json", num_docs=10**6),
+        lambda v: _edit_json(_lexical(v) / "terms.json", terms=["tram"]),
+        lambda v: _replace_with_folder(_lexical(v) / "terms.json"),
+        lambda v: np.save(_lexical(v) / "indptr.npy", np.array([0, 1]), allow_pickle=False),
+        lambda v: np.save(_lexical(v) / "tf.npy", np.array(["x"]), allow_pickle=False),
+        lambda v: np.save(_lexical(v) / "indices.npy", np.array(7), allow_pickle=False),
     ],
     ids=[
         "manifest-format-infinity",
@@ -168,15 +195,21 @@ def _replace_with_folder(path) -> None:
         "manifest-not-utf8",
         "manifest-folder",
         "manifest-deeply-nested",
-        "vocab-list",
-        "vocab-without-count",
-        "vocab-field-list",
-        "vocab-count-nan",
-        "vocab-id-text",
-        "vocab-id-out-of-range",
-        "vocab-folder",
+        "manifest-no-segments",
+        "manifest-segments-object",
+        "manifest-segment-text",
+        "manifest-segment-outside",
+        "manifest-tombstone-out-of-range",
+        "manifest-segment-too-big",
+        "terms-list",
+        "terms-object",
+        "terms-not-text",
+        "terms-count-nan",
+        "terms-count-wrong",
+        "terms-too-few",
+        "terms-folder",
         "bm25-short-indptr",
-        "bm25-text-scores",
+        "bm25-text-frequencies",
         "bm25-scalar-indices",
     ],
 )
