@@ -11,7 +11,10 @@ the next goes on.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import os
+import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -34,6 +37,11 @@ log = logging.getLogger(__name__)
 
 _T = TypeVar("_T")
 
+# Texts the model encodes at a time for an add: a question waits for at most one such batch
+# (docs/benchmarks.md, "questions while an article is added").
+ADD_BATCH = 1
+WRITER_NICE = 10
+
 
 @dataclass(frozen=True, slots=True)
 class Change:
@@ -44,6 +52,13 @@ class Change:
     removed: tuple[str, ...] = ()
 
 
+def yield_to_questions() -> None:
+    """Lower the calling thread's CPU priority (Linux threads have their own nice value), so
+    that while an add parses, indexes and writes, the threads answering questions go first."""
+    with contextlib.suppress(AttributeError, OSError):  # not Linux, or not allowed
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), WRITER_NICE)
+
+
 class Librarian:
     """Adds and removes articles for the bot, one change at a time, off the event loop."""
 
@@ -51,7 +66,11 @@ class Librarian:
         self.service = service
         self.config = config
         self._fetcher = fetcher(config)
-        self._writer = ThreadPoolExecutor(max_workers=1, thread_name_prefix="citebot-writer")
+        self._writer = ThreadPoolExecutor(
+            max_workers=1, thread_name_prefix="citebot-writer", initializer=yield_to_questions
+        )
+        # The questions' model, in small batches: a question waits for one, not an article.
+        self._embedder = service.library.embedder.sharing(ADD_BATCH)
         self._syncing: asyncio.Task[None] | None = None
 
     async def add_url(self, url: str, added_by: str) -> Change:
@@ -61,7 +80,7 @@ class Librarian:
             self.config,
             fetcher=self._fetcher,
             added_by=added_by,
-            embedder=self.service.library.embedder,
+            embedder=self._embedder,
         )
 
     async def add_file(self, name: str, content: bytes, added_by: str) -> Change:
@@ -71,13 +90,11 @@ class Librarian:
             content,
             self.config,
             added_by=added_by,
-            embedder=self.service.library.embedder,
+            embedder=self._embedder,
         )
 
     async def remove(self, article: str, removed_by: str) -> Change:
-        report = await self._write(
-            remove, [article], self.config, embedder=self.service.library.embedder
-        )
+        report = await self._write(remove, [article], self.config, embedder=self._embedder)
         log.info("%s removed %s", removed_by, ", ".join(report.removed))
         await self.service.reload()
         return Change((), removed=report.removed)
@@ -94,7 +111,7 @@ class Librarian:
     async def sync(self) -> Change:
         """Fetch what every feed has new and add it."""
         return await self._change(
-            sync_feeds, self.config, fetcher=self._fetcher, embedder=self.service.library.embedder
+            sync_feeds, self.config, fetcher=self._fetcher, embedder=self._embedder
         )
 
     def start(self, minutes: float) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from index import CitebotError, EngineConfig, open_library
+from index import CitebotError, EngineConfig, add, open_library
 from index.benchmark import BenchPlan, questions, run
 
 DEFAULT_SQUAD = Path("../shared/data/squad-dev-a/squad-dev-a.json")
@@ -58,7 +58,11 @@ def handle(args: argparse.Namespace, config: EngineConfig, console: Console) -> 
         root = Path(scratch)
         result = run(plan, config, root, report=status.print)
         status.print("Asking 100 questions at once through the bot's answer path …")
-        result["concurrency"] = _concurrency(replace(config, index_dir=root / "real"), plan)
+        real = replace(config, index_dir=root / "real")
+        result["concurrency"] = _concurrency(real, plan)
+        if article:
+            status.print("Asking one question after another while an article is added …")
+            result["during_add"] = _during_add(real, plan, article)
     if args.json:
         print(json.dumps(result, indent=2))
     else:
@@ -74,6 +78,25 @@ def _concurrency(config: EngineConfig, plan: BenchPlan) -> dict[str, float]:
     try:
         asked = (questions(plan) * 100)[:100]
         return concurrent_questions(library, asked).to_dict()
+    finally:
+        library.close()
+
+
+def _during_add(config: EngineConfig, plan: BenchPlan, article: Path) -> dict[str, float]:
+    """Question latency alone and while ``article`` is added (model time included: the
+    article is new to this library's embedding cache), as the bot's librarian adds it."""
+    from bot.librarian import ADD_BATCH, yield_to_questions
+    from bot.throughput import questions_during
+
+    library = open_library(config)
+    try:
+        embedder = library.embedder.sharing(ADD_BATCH)  # as the bot's librarian adds
+
+        def change() -> None:
+            yield_to_questions()
+            add([article], config, embedder=embedder)
+
+        return questions_during(library, questions(plan)[:50], change).to_dict()
     finally:
         library.close()
 
@@ -109,6 +132,13 @@ def _print(console: Console, result: dict) -> None:
             str(figures.get("merge_s", "")),
         )
     console.print(table)
+    if during := result.get("during_add"):
+        console.print(
+            f"One question at a time while an article is added ({during['change_s']} s): "
+            f"p50 {during['busy_p50_ms']} ms against {during['idle_p50_ms']} ms alone "
+            f"(×{during['slowdown_p50']}), p95 {during['busy_p95_ms']} ms against "
+            f"{during['idle_p95_ms']} ms."
+        )
     if concurrency := result.get("concurrency"):
         console.print(
             f"100 questions at once through the bot's answer path: {concurrency['qps']} "

@@ -8,12 +8,14 @@ read-only.
 
 from __future__ import annotations
 
+import copy
 import logging
 import os
 import re
 import shutil
 import tempfile
 import threading
+import time
 import warnings
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -47,8 +49,11 @@ class Embedder:
         self._model = _load(config)
         # The Rust tokenizer refuses concurrent use ("Already borrowed"), and on a CPU one
         # forward pass at a time with every core is faster than passes fighting for cores.
-        # Long encodes take the lock per chunk so a question waits for a chunk, not a build.
+        # Long encodes take the lock per batch so a question waits for a batch, not a build.
         self._lock = threading.Lock()
+        # Questions waiting for the model: a long encode lets them go first between batches
+        # (a lock is not fair: the thread that just let go would often take it straight back).
+        self._asking = _Counter()
         self.dimension = int(self._model.get_embedding_dimension() or 0)
         # Two of the window's word pieces go to [CLS] and [SEP].
         self.max_tokens = int(self._model.max_seq_length) - 2
@@ -84,12 +89,24 @@ class Embedder:
         return vectors
 
     def encode_query(self, text: str) -> np.ndarray:
-        return self._encode([text])[0]
+        with self._asking:
+            return self._encode([text])[0]
+
+    def sharing(self, batch_size: int) -> Embedder:
+        """This model (and its lock) encoding in batches of ``batch_size``: what the bot adds
+        articles with, so that a question asked meanwhile waits for one small batch (tens of
+        milliseconds), not for a batch of 64 long passages (half a second)."""
+        view = copy.copy(self)
+        view.batch_size = batch_size
+        return view
 
     def _encode(self, texts: list[str]) -> np.ndarray:
-        chunk = self.batch_size * 4
+        chunk = self.batch_size
         parts = []
+        bulk = len(texts) > 1
         for start in range(0, len(texts), chunk):
+            while bulk and self._asking.count:
+                time.sleep(0.001)
             with self._lock:
                 parts.append(
                     self._model.encode(
@@ -101,6 +118,22 @@ class Embedder:
                     )
                 )
         return np.concatenate(parts).astype(np.float32, copy=False)
+
+
+class _Counter:
+    """How many threads are inside ``with counter:``."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> None:
+        with self._lock:
+            self.count += 1
+
+    def __exit__(self, *_: object) -> None:
+        with self._lock:
+            self.count -= 1
 
 
 def _load(config: EngineConfig) -> SentenceTransformer:

@@ -26,3 +26,15 @@ def test_backend_agrees_with_the_default(tmp_path, embedder, backend, least_cosi
     cosines = np.sum(vectors * embedder.encode(TEXTS), axis=1)
     assert cosines.min() >= least_cosine
     assert np.allclose(again.encode(TEXTS), vectors, atol=1e-5)
+
+
+def test_a_shared_view_encodes_to_the_same_vectors(embedder):
+    texts = [
+        "Trams will run every six minutes at peak hours.",
+        "A sourdough starter is flour and water that wild yeast ferments.",
+        "The council approved a tram line to the harbour with fourteen stops on Tuesday.",
+    ]
+    view = embedder.sharing(1)
+    assert view.batch_size == 1 and embedder.batch_size != 1
+    assert view.model is embedder.model  # one model in the process
+    np.testing.assert_allclose(view.encode(texts), embedder.encode(texts), atol=1e-5)
