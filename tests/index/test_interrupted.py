@@ -65,7 +65,7 @@ def _big_library(folder, count: int) -> None:
 CHILD = """
 import contextlib, sys, time
 from pathlib import Path
-import cli.main
+import cli.main, cli.sources
 from index import layout
 
 marker, hold, argv = Path(sys.argv[1]), float(sys.argv[2]), sys.argv[3:]
@@ -85,7 +85,7 @@ def publish_held(root, version):
     publish(root, version)
     note("published")
 
-cli.main.progress_bar = progress_bar
+cli.main.progress_bar = cli.sources.progress_bar = progress_bar
 layout.publish = publish_held
 sys.exit(cli.main.main(argv))
 """
