@@ -79,6 +79,10 @@ class Settings:
     view_timeout: float = 600.0
     # Register slash commands with Discord on start; tests and offline checks turn it off.
     sync_commands: bool = True
+    # Serve /healthz and /metrics on this port (None: no server, the default; 0: any free port).
+    metrics_port: int | None = None
+    # Loopback only unless asked: the pages are for the operator's monitoring.
+    metrics_host: str = "127.0.0.1"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], **engine_overrides: object) -> Settings:
@@ -144,3 +148,5 @@ class BotSettings(EnvSettings):
     feedback_path: Path = Field(_DEFAULTS.feedback_path, validation_alias="CITEBOT_FEEDBACK_DB")
     reload_interval: PositiveFloat = _DEFAULTS.reload_interval
     feed_interval: NonNegativeFloat = _DEFAULTS.feed_interval
+    metrics_port: Annotated[int, Field(ge=0, le=65535)] | None = _DEFAULTS.metrics_port
+    metrics_host: Annotated[str, Field(min_length=1)] = _DEFAULTS.metrics_host

@@ -308,6 +308,13 @@ async def invoke(
     return interaction
 
 
+def MagicMessage(content: str) -> Any:
+    """A message the "Ask citebot" menu is run on (specced on ``discord.Message``)."""
+    message = MagicMock(spec=discord.Message)
+    message.content = content
+    return message
+
+
 async def ask_menu(bot: CitebotBot, interaction: FakeInteraction, message: Any) -> FakeInteraction:
     """Run the "Ask citebot" message menu on ``message``."""
     menu = bot.tree.get_command("Ask citebot", type=discord.AppCommandType.message)
@@ -329,3 +336,27 @@ async def click(
         except Exception as error:
             await view.on_error(interaction, error, button)
     return interaction
+
+
+# --- /healthz and /metrics -------------------------------------------------------------------
+
+
+async def http_get(bot: CitebotBot, path: str) -> tuple[int, str, str]:
+    """GET ``path`` from the bot's monitor server, as a scraper would: status, type, body."""
+    import aiohttp
+
+    assert bot.monitor is not None, "the bot serves no metrics (metrics_port not set)"
+    url = f"http://127.0.0.1:{bot.monitor.port}{path}"
+    async with aiohttp.ClientSession() as session, session.get(url) as response:
+        return response.status, response.headers["Content-Type"], await response.text()
+
+
+def sample(exposition: str, name: str, **labels: str) -> float:
+    """One sample's value from a Prometheus text page (0 when the series is absent)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    for family in text_string_to_metric_families(exposition):
+        for found in family.samples:
+            if found.name == name and all(found.labels.get(k) == v for k, v in labels.items()):
+                return found.value
+    return 0.0

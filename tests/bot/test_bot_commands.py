@@ -15,6 +15,7 @@ import pytest
 from bot_helpers import (
     ARTICLES,
     FakeInteraction,
+    MagicMessage,
     ask_menu,
     click,
     fake_member,
@@ -77,14 +78,6 @@ async def test_the_message_menu_asks_the_message_text(make_bot: Any) -> None:
     message = MagicMessage(QUESTION)
     reply = (await ask_menu(bot, FakeInteraction(bot), message)).last
     assert ANSWER_SENTENCE in reply.embed.description
-
-
-def MagicMessage(content: str) -> Any:
-    from unittest.mock import MagicMock
-
-    message = MagicMock(spec=discord.Message)
-    message.content = content
-    return message
 
 
 async def test_a_second_question_within_the_cooldown_gets_a_friendly_ephemeral_line(

@@ -57,6 +57,11 @@ def test_settings_are_read_from_the_environment() -> None:
     assert settings.owner_role == "librarian"
     assert settings.guild_id == 333
     assert (settings.allow_dms, settings.prefix_commands, settings.sharded) == (False, True, False)
+    served = Settings.from_env({"CITEBOT_METRICS_PORT": "9100", "CITEBOT_METRICS_HOST": "0.0.0.0"})
+    assert (served.metrics_port, served.metrics_host) == (9100, "0.0.0.0")
+    # Off by default, and on loopback only when turned on without a host.
+    assert Settings.from_env({"CITEBOT_METRICS_PORT": ""}).metrics_port is None
+    assert Settings.from_env({}).metrics_host == "127.0.0.1"
     assert Settings.from_env({}) == Settings(feedback_path=Path("data/feedback.sqlite3"))
 
 
@@ -69,6 +74,8 @@ def test_settings_are_read_from_the_environment() -> None:
         ("CITEBOT_GUILD_ID", "my server"),
         ("CITEBOT_ALLOW_DMS", "maybe"),
         ("CITEBOT_SEARCH_TIMEOUT", "0"),
+        ("CITEBOT_METRICS_PORT", "http"),
+        ("CITEBOT_METRICS_PORT", "70000"),
     ],
 )
 def test_a_bad_setting_is_one_line_naming_it(name: str, value: str) -> None:
