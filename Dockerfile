@@ -25,6 +25,7 @@ RUN python -m venv /opt/citebot \
 WORKDIR /src
 COPY pyproject.toml constraints.txt README.md LICENSE ./
 COPY index/ index/
+COPY insights/ insights/
 COPY bot/ bot/
 COPY cli/ cli/
 RUN pip install --no-cache-dir -c constraints.txt . \

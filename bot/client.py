@@ -7,6 +7,7 @@ also serves ``/healthz`` and ``/metrics`` (``bot.monitor``).
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 
@@ -16,15 +17,17 @@ from discord.ext import commands
 
 from bot import render
 from bot.answering import AnswerService
-from bot.feedback import FeedbackStore
 from bot.librarian import Librarian
 from bot.metrics import Metrics, State
 from bot.monitor import Gateway, MonitorServer
 from bot.settings import Settings
 from bot.views import send_ephemeral
 from index import Embedder
+from insights import FeedbackStore
 
 log = logging.getLogger(__name__)
+
+PURGE_EVERY = 24 * 60 * 60.0  # seconds between two deletions of expired logged questions
 
 EXTENSIONS = ("bot.cogs.ask", "bot.cogs.library", "bot.cogs.admin", "bot.cogs.librarian")
 
@@ -68,6 +71,7 @@ class CitebotBot(commands.Bot):
         self.gateway = Gateway()
         self.metrics = Metrics(self.observed)
         self.monitor: MonitorServer | None = None
+        self._purging: asyncio.Task[None] | None = None
 
     def observed(self) -> State:
         """What ``/healthz`` and ``/metrics`` report, read now."""
@@ -93,7 +97,7 @@ class CitebotBot(commands.Bot):
             max_in_flight=settings.max_in_flight,
             timeout=settings.search_timeout,
         )
-        self.feedback = FeedbackStore(settings.feedback_path)
+        self.feedback = FeedbackStore(settings.store.path)
         self.librarian = Librarian(self.service, settings.engine, self.metrics)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
@@ -106,11 +110,29 @@ class CitebotBot(commands.Bot):
         gc.freeze()
         self.service.watch(settings.reload_interval)
         self.librarian.start(settings.feed_interval)
+        await self.purge()
+        self._purging = asyncio.create_task(self._purge_every(PURGE_EVERY), name="citebot-purge")
         if settings.metrics_port is not None:
             self.monitor = MonitorServer(self.metrics, self.observed)
             await self.monitor.start(settings.metrics_host, settings.metrics_port)
         if settings.sync_commands:
             await self._sync()
+
+    async def purge(self) -> int:
+        """Delete logged questions older than ``CITEBOT_RETENTION_DAYS`` (done at start and
+        daily, whether or not questions are logged now: rows kept before still expire)."""
+        deleted = await asyncio.to_thread(self.feedback.purge, self.settings.store.retention_days)
+        if deleted:
+            log.info("Deleted %d logged questions past their retention", deleted)
+        return deleted
+
+    async def _purge_every(self, seconds: float) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            try:
+                await self.purge()
+            except Exception:  # try again tomorrow
+                log.exception("Deleting expired questions failed")
 
     async def _sync(self) -> None:
         """Register the slash commands: one guild is instant while developing, global is not."""
@@ -162,6 +184,8 @@ class CitebotBot(commands.Bot):
         """Finish the questions in flight and close the index before disconnecting."""
         if self.monitor is not None:
             await self.monitor.close()
+        if self._purging is not None:
+            self._purging.cancel()
         if hasattr(self, "service"):
             await self.librarian.close()  # a change in progress ends before the index closes
             await self.service.close()

@@ -11,20 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Literal, get_args
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, Metric
 from prometheus_client.registry import Collector
 
-Way = Literal["slash", "menu", "mention", "dm", "prefix"]
-"""How a question came in: ``/ask``, the "Ask citebot" menu, a mention, a DM, ``!ask``."""
-Outcome = Literal["answered", "declined", "refused", "timeout", "error"]
-"""What became of it: quoted, "not in the library", refused before searching (cooldown,
-channel, DMs off, an unusable question), the search gave up, or the library failed."""
-
-WAYS: tuple[Way, ...] = get_args(Way)
-OUTCOMES: tuple[Outcome, ...] = get_args(Outcome)
+from insights import OUTCOMES, WAYS, Outcome, Way
 
 # Confidence is a probability; latency runs from milliseconds to the search time limit (20 s).
 CONFIDENCE_BUCKETS = tuple(round(0.1 * i, 1) for i in range(1, 11))

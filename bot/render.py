@@ -20,6 +20,7 @@ from bot import discord_limits as limits
 from bot.markup import cut, safe_url, shown
 from bot.quoting import quote
 from index import Answer, Article, Hit, IndexInfo, Passage, Span
+from insights import StoreConfig
 
 if TYPE_CHECKING:
     from bot.librarian import Change
@@ -210,8 +211,8 @@ def _source_line(number: int, article: Article) -> str:
     return f"{line} — {byline_text}" if byline_text else line
 
 
-def about_embed(info: IndexInfo, threshold: float) -> discord.Embed:
-    """What the bot is, which model answers, how much it knows."""
+def about_embed(info: IndexInfo, threshold: float, store: StoreConfig) -> discord.Embed:
+    """What the bot is, which model answers, how much it knows, and what it keeps."""
     embed = discord.Embed(
         title="About citebot",
         colour=ANSWER_COLOUR,
@@ -227,7 +228,21 @@ def about_embed(info: IndexInfo, threshold: float) -> discord.Embed:
     embed.add_field(name="Model", value=shown(info.model, 200) or "unknown")
     embed.add_field(name="Index built", value=shown(info.built_at, 100) or "unknown")
     embed.add_field(name="Answers from", value=f"{math.floor(threshold * 100)}% confidence")
+    embed.add_field(name="Questions kept", value=questions_kept(store), inline=False)
     return embed
+
+
+def questions_kept(store: StoreConfig) -> str:
+    """What the bot keeps of questions, in the words /about shows users."""
+    votes = "A 👍/👎 keeps the question, the passage and your user id until you run /forget."
+    if not store.log_questions:
+        return f"Off: questions are not logged. {votes}"
+    days = store.retention_days
+    return (
+        f"On: each question is kept with your user id, its outcome and the passage quoted, "
+        f"for {days} day{'s' if days != 1 else ''}, for the owners' report. /forget deletes "
+        f"yours. {votes}"
+    )
 
 
 def _title(article: Article, limit: int) -> str:

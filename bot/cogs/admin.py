@@ -1,4 +1,4 @@
-"""Owner commands (``/reload``) and a user's own data (``/forget``).
+"""Owner commands (``/reload``) and a user's own data (``/forget``: votes and logged questions).
 
 "Owner" means the role named by ``CITEBOT_OWNER_ROLE`` (name or id) when it is set, otherwise
 the Manage Server permission: the people who would add or remove the bot anyway.
@@ -66,10 +66,16 @@ class AdminCog(commands.Cog, name="Admin"):
             allowed_mentions=render.NO_MENTIONS,
         )
 
-    @app_commands.command(name="forget", description="Delete the feedback I stored from you.")
+    @app_commands.command(
+        name="forget", description="Delete the feedback and questions I stored from you."
+    )
     async def forget(self, interaction: discord.Interaction) -> None:
         deleted = await self.bot.service.run(self.bot.feedback.forget, interaction.user.id)
-        await send_ephemeral(interaction, f"Deleted {deleted} feedback rows of yours.")
+        await send_ephemeral(
+            interaction,
+            f"Deleted {deleted.feedback} feedback rows and {deleted.questions} logged questions "
+            "of yours.",
+        )
 
 
 async def setup(bot: CitebotBot) -> None:

@@ -24,9 +24,9 @@ from discord.ext import commands
 from bot import render
 from bot.answering import SearchTimeout
 from bot.limits import RateLimit
-from bot.metrics import Outcome, Way
 from bot.views import CUSTOM_ID_PREFIX, AnswerView, Message, send_ephemeral
 from index import Answer, IndexUnavailable, QuestionError
+from insights import Asked, Outcome, Way
 
 if TYPE_CHECKING:
     from bot.client import CitebotBot
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CHANNEL_WINDOW = 60.0
+QUESTION_IN_LOG = 200  # characters of a question in its log line (CITEBOT_LOG_QUESTIONS=on)
 
 
 @dataclass(slots=True)
@@ -181,19 +182,46 @@ class AskCog(commands.Cog, name="Asking"):
             return f"This channel is asking a lot right now: try again in {math.ceil(wait)} s."
         return None
 
-    async def _asked(self, way: Way, reply: Reply, started: float) -> None:
-        """Count and log a question's outcome, before its reply is sent."""
+    async def _asked(
+        self, way: Way, question: str, user_id: int, reply: Reply, started: float
+    ) -> None:
+        """Count and log a question's outcome, and keep it when the owner asked for that;
+        before its reply is sent, so that votes on the answer can point at the kept row."""
         seconds = time.perf_counter() - started
         self.bot.metrics.question(way, reply.outcome, seconds, reply.confidence)
+        store = self.bot.settings.store
+        version = self.bot.service.version
         confidence = reply.confidence
+        # The text only when the owner logs questions anyway; repr keeps it on one line.
+        asked = f", asked {question[:QUESTION_IN_LOG]!r}" if store.log_questions else ""
         log.info(
-            "question via %s: %s in %.0f ms, confidence %s, index %s",
+            "question via %s: %s in %.0f ms, confidence %s, index %s%s",
             way,
             reply.outcome,
             seconds * 1000,
             "-" if confidence is None else f"{confidence:.2f}",
-            self.bot.service.version,
+            version,
+            asked,
         )
+        if not store.log_questions:
+            return
+        limit = self.bot.service.library.config.retrieval.max_question_chars
+        record = Asked(
+            question=reply.answer.question if reply.answer else question[:limit],
+            way=way,
+            outcome=reply.outcome,
+            user_id=user_id,
+            seconds=seconds,
+            hit=reply.answer.best if reply.answer else None,
+            index_version=version,
+        )
+        try:
+            question_id = await asyncio.to_thread(self.bot.feedback.log_question, record)
+        except Exception:  # the user still gets the answer; the owner gets the traceback
+            log.exception("Could not keep a question in the log")
+            return
+        if reply.view is not None:
+            reply.view.question_id = question_id
 
     async def _answer_interaction(
         self, interaction: discord.Interaction, question: str, way: Way
@@ -202,16 +230,16 @@ class AskCog(commands.Cog, name="Asking"):
         user_id = interaction.user.id
         refusal = self.refusal(user_id, interaction.channel, interaction.guild_id is None)
         if refusal:
-            await self._asked(way, Reply(content=refusal), started)
+            await self._asked(way, question, user_id, Reply(content=refusal), started)
             await send_ephemeral(interaction, refusal)
             return
         await interaction.response.defer(thinking=True)
         try:
             reply = await self.answer(question, user_id)
         except Exception:  # the tree's error handler apologises and logs the traceback
-            await self._asked(way, Reply(outcome="error"), started)
+            await self._asked(way, question, user_id, Reply(outcome="error"), started)
             raise
-        await self._asked(way, reply, started)
+        await self._asked(way, question, user_id, reply, started)
         sent = await interaction.followup.send(
             **reply.send_kwargs(), allowed_mentions=render.NO_MENTIONS, wait=True
         )
@@ -220,6 +248,7 @@ class AskCog(commands.Cog, name="Asking"):
     async def _answer_message(self, message: discord.Message, question: str, way: Way) -> None:
         """Answer as a reply to ``message``; a failure is logged and apologised for."""
         started = time.perf_counter()
+        user_id = message.author.id
         try:
             refusal = self.refusal(message.author.id, message.channel, message.guild is None)
             if refusal:
@@ -230,7 +259,7 @@ class AskCog(commands.Cog, name="Asking"):
         except Exception:
             log.exception("Answering a message failed")
             reply = Reply(content=render.APOLOGY, outcome="error")
-        await self._asked(way, reply, started)
+        await self._asked(way, question, user_id, reply, started)
         sent = await message.reply(
             **reply.send_kwargs(), mention_author=False, allowed_mentions=render.NO_MENTIONS
         )

@@ -26,6 +26,7 @@ from discord.ext.test import backend
 from bot import Settings
 from bot.client import CitebotBot
 from index import Article, EngineConfig, Hit, Passage, Span
+from insights import StoreConfig
 
 TREATY = [
     "Armenia and Azerbaijan have fought over Nagorno-Karabakh since the Soviet Union broke up. "
@@ -76,11 +77,19 @@ def write_articles(path: Path, articles: list[dict[str, Any]]) -> Path:
     return path
 
 
-def bot_settings(engine: EngineConfig, folder: Path, **changes: Any) -> Settings:
-    """Settings for a bot that never connects: no sync, one process, no limits unless asked."""
+def bot_settings(
+    engine: EngineConfig,
+    folder: Path,
+    *,
+    log_questions: bool = False,
+    retention_days: int = 30,
+    **changes: Any,
+) -> Settings:
+    """Settings for a bot that never connects: no sync, one process, no limits unless asked.
+    Its feedback database is ``folder/feedback.sqlite3``."""
     settings = Settings(
         engine=engine,
-        feedback_path=folder / "feedback.sqlite3",
+        store=StoreConfig(folder / "feedback.sqlite3", log_questions, retention_days),
         sync_commands=False,
         sharded=False,  # dpytest does not support AutoShardedClient
         cooldown=0,

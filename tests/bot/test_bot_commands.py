@@ -236,7 +236,7 @@ async def test_forget_deletes_a_users_feedback(make_bot: Any) -> None:
     await click(view, view.vote_up, FakeInteraction(bot))
     forgot = (await invoke(bot, "forget", FakeInteraction(bot))).last
     assert forgot.ephemeral
-    assert forgot.content == "Deleted 1 feedback rows of yours."
+    assert forgot.content == "Deleted 1 feedback rows and 0 logged questions of yours."
 
 
 async def test_buttons_expire_and_the_message_says_so(make_bot: Any) -> None:

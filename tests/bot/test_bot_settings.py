@@ -16,6 +16,7 @@ import bot.runner
 import cli.main
 from bot import Settings, SettingsError, create_bot
 from index import EngineConfig
+from insights import StoreConfig
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789AB"
 
@@ -62,7 +63,16 @@ def test_settings_are_read_from_the_environment() -> None:
     # Off by default, and on loopback only when turned on without a host.
     assert Settings.from_env({"CITEBOT_METRICS_PORT": ""}).metrics_port is None
     assert Settings.from_env({}).metrics_host == "127.0.0.1"
-    assert Settings.from_env({}) == Settings(feedback_path=Path("data/feedback.sqlite3"))
+    assert Settings.from_env({}) == Settings(store=StoreConfig(Path("data/feedback.sqlite3")))
+    kept = Settings.from_env(
+        {
+            "CITEBOT_FEEDBACK_DB": "/srv/f.sqlite3",
+            "CITEBOT_LOG_QUESTIONS": "on",
+            "CITEBOT_RETENTION_DAYS": "7",
+        }
+    ).store
+    assert kept == StoreConfig(Path("/srv/f.sqlite3"), log_questions=True, retention_days=7)
+    assert Settings.from_env({}).store.log_questions is False  # off unless the owner says
 
 
 @pytest.mark.parametrize(
@@ -76,6 +86,8 @@ def test_settings_are_read_from_the_environment() -> None:
         ("CITEBOT_SEARCH_TIMEOUT", "0"),
         ("CITEBOT_METRICS_PORT", "http"),
         ("CITEBOT_METRICS_PORT", "70000"),
+        ("CITEBOT_RETENTION_DAYS", "0"),
+        ("CITEBOT_LOG_QUESTIONS", "sometimes"),
     ],
 )
 def test_a_bad_setting_is_one_line_naming_it(name: str, value: str) -> None:
