@@ -7,6 +7,7 @@ front ends share one report.
 """
 
 from insights.config import StoreConfig, StoreSettings
+from insights.report import Report, build_report, headline
 from insights.store import (
     OUTCOMES,
     WAYS,
@@ -27,8 +28,11 @@ __all__ = [
     "FeedbackStore",
     "Forgotten",
     "Outcome",
+    "Report",
     "StoreConfig",
     "StoreSettings",
     "Vote",
     "Way",
+    "build_report",
+    "headline",
 ]
