@@ -20,7 +20,7 @@ from bot import discord_limits as limits
 from bot.markup import cut, safe_url, shown
 from bot.quoting import quote
 from index import Answer, Article, Hit, IndexInfo, Passage, Span
-from insights import StoreConfig
+from insights import Report, StoreConfig, headline
 
 if TYPE_CHECKING:
     from bot.librarian import Change
@@ -247,6 +247,46 @@ def questions_kept(store: StoreConfig) -> str:
 
 def _title(article: Article, limit: int) -> str:
     return shown(article.title, limit) or UNTITLED
+
+
+STATS_CHART = "stats.png"  # the file name /stats attaches its chart as
+STATS_PASSAGES = 5  # passages voted down, listed in /stats
+STATS_LINE = 150  # characters of one of those lines
+
+
+def stats_embed(report: Report) -> discord.Embed:
+    """``/stats``: the report's headline figures, the passages voted down most, and its chart.
+
+    Fits by construction: the figures are numbers under fixed names, and at most
+    ``STATS_PASSAGES`` lines of at most ``STATS_LINE`` characters hold article text.
+    """
+    embed = discord.Embed(
+        title=f"citebot · the last {report.since_days} days",
+        colour=ANSWER_COLOUR,
+    )
+    for name, value in headline(report):
+        embed.add_field(name=name, value=value)
+    if report.passages:
+        lines = [
+            cut(
+                f"👎 {p.down} · 👍 {p.up} · {_title_or_key(p.title, p.key)}, "
+                f"paragraph {p.paragraph}",
+                STATS_LINE,
+            )
+            for p in report.passages[:STATS_PASSAGES]
+        ]
+        embed.add_field(name="Passages voted down most", value="\n".join(lines), inline=False)
+    embed.set_image(url=f"attachment://{STATS_CHART}")
+    embed.set_footer(
+        text="Questions per day below; `citebot report` has the rest."
+        if report.questions_logged
+        else "Questions are not logged (CITEBOT_LOG_QUESTIONS=off): votes only."
+    )
+    return embed
+
+
+def _title_or_key(title: str | None, key: str) -> str:
+    return shown(title, STATS_LINE) or shown(key, STATS_LINE) or UNTITLED
 
 
 # What /library replies: at most this many lines of titles or failures, each bounded.

@@ -115,7 +115,7 @@ def build_report(
             (since,),
         ):
             outcomes[outcome] = count
-        days = _days(db, since)
+        days = _days(db, since, now.date(), since_days)
         confidence = _confidence(db, since)
         votes = dict(
             db.execute(
@@ -162,7 +162,7 @@ def _read_only(path: Path) -> sqlite3.Connection:
     return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
 
 
-def _days(db: sqlite3.Connection, since: str) -> tuple[Day, ...]:
+def _days(db: sqlite3.Connection, since: str, today: date, span: int) -> tuple[Day, ...]:
     counts: dict[str, dict[str, int]] = {}
     for day, outcome, count in db.execute(
         "SELECT substr(asked_at, 1, 10), outcome, count(*) FROM questions WHERE asked_at >= ? "
@@ -172,10 +172,9 @@ def _days(db: sqlite3.Connection, since: str) -> tuple[Day, ...]:
         counts.setdefault(day, dict.fromkeys(OUTCOMES, 0))[outcome] = count
     if not counts:
         return ()
-    # Every day from the first to the last, so that a quiet day shows as one.
-    first, last = date.fromisoformat(min(counts)), date.fromisoformat(max(counts))
-    span = [(first + timedelta(days=i)).isoformat() for i in range((last - first).days + 1)]
-    return tuple(Day(day, counts.get(day, dict.fromkeys(OUTCOMES, 0))) for day in span)
+    # Every day of the period, so that a quiet day shows as one.
+    period = [(today - timedelta(days=back)).isoformat() for back in range(span, -1, -1)]
+    return tuple(Day(day, counts.get(day, dict.fromkeys(OUTCOMES, 0))) for day in period)
 
 
 def _confidence(db: sqlite3.Connection, since: str) -> dict[str, tuple[int, ...]]:

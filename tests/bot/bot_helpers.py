@@ -167,6 +167,7 @@ class Sent:
     view: discord.ui.View | None = None
     ephemeral: bool = False
     allowed_mentions: discord.AllowedMentions | None = None
+    file: discord.File | None = None
 
 
 class FakeMessage:
@@ -239,8 +240,11 @@ class FakeFollowup:
         ephemeral: bool = False,
         allowed_mentions: discord.AllowedMentions | None = None,
         wait: bool = False,
+        file: discord.File | None = None,
     ) -> FakeMessage | None:
-        self._record.append(Sent("followup", content, embed, view, ephemeral, allowed_mentions))
+        self._record.append(
+            Sent("followup", content, embed, view, ephemeral, allowed_mentions, file)
+        )
         return FakeMessage(self._record) if wait else None
 
 

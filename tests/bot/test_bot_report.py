@@ -74,7 +74,8 @@ async def test_the_report_counts_what_users_asked_and_voted(
     assert report["questions"] == 13
     assert report["outcomes"]["answered"] == 3
     assert report["outcomes"]["declined"] == 10
-    (today,) = report["days"]
+    *before, today = report["days"]
+    assert len(before) == 30 and not any(day["answered"] + day["declined"] for day in before)
     assert (today["answered"], today["declined"]) == (3, 10)
     assert sum(report["confidence"]["answered"]) == 3
     assert sum(report["confidence"]["declined"]) == 10
@@ -148,3 +149,31 @@ def test_a_missing_database_is_one_line(cli_env: Path, capsys: pytest.CaptureFix
     assert err.startswith("error: No feedback database at ")
     assert err.count("\n") == 1
     assert not (cli_env / "none.sqlite3").exists()  # a report never creates the database
+
+
+async def test_stats_shows_owners_the_headline_figures_and_a_chart(
+    driven: Path, make_bot: Any, tmp_path: Path
+) -> None:
+    bot = await make_bot(log_questions=True)  # the same feedback database as `driven`
+    refused = (await invoke(bot, "stats", FakeInteraction(bot))).last
+    assert refused.ephemeral and refused.content.startswith("Only members with ")
+    assert refused.file is None
+
+    owner = fake_member(1, manage_guild=True)
+    reply = (await invoke(bot, "stats", FakeInteraction(bot, user=owner), days=7)).last
+    assert reply.ephemeral
+    embed = reply.embed
+    assert embed.title == "citebot · the last 7 days"
+    figures = {field.name: field.value for field in embed.fields}
+    assert figures["Questions"] == "13"
+    assert figures["Answered"] == "3 (23%)"
+    assert figures["Declined"] == "10 (77%)"
+    assert figures["👍 / 👎"] == "3 / 4"
+    assert figures["Passages voted down most"].splitlines()[0] == (
+        "👎 3 · 👍 0 · Armenia's allies, paragraph 2"
+    )
+    assert embed.image.url == "attachment://stats.png"
+    assert reply.file.filename == "stats.png"
+    chart = reply.file.fp.read()
+    assert chart.startswith(b"\x89PNG\r\n\x1a\n")
+    (tmp_path / "stats.png").write_bytes(chart)  # for a person to look at (see the report)

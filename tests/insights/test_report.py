@@ -50,7 +50,9 @@ def test_figures_of_the_period(store_path: Path) -> None:
     assert report.outcomes == {
         "answered": 2, "declined": 1, "refused": 1, "timeout": 0, "error": 0
     }  # fmt: skip
-    assert [(d.day, d.total) for d in report.days] == [
+    assert len(report.days) == 31  # every day of the period, quiet ones too
+    assert report.days[0].day == "2026-10-27" and report.days[0].total == 0
+    assert [(d.day, d.total) for d in report.days[-3:]] == [
         ("2026-11-24", 1), ("2026-11-25", 0), ("2026-11-26", 3)
     ]  # fmt: skip
     assert report.confidence["answered"][7] == report.confidence["answered"][9] == 1
