@@ -25,6 +25,7 @@ RUN python -m venv /opt/citebot \
 WORKDIR /src
 COPY pyproject.toml constraints.txt README.md LICENSE ./
 COPY index/ index/
+COPY insights/ insights/
 COPY bot/ bot/
 COPY cli/ cli/
 RUN pip install --no-cache-dir -c constraints.txt . \
@@ -55,11 +56,12 @@ ENV PATH=/opt/citebot/bin:$PATH \
 VOLUME ["/data"]
 WORKDIR /data
 USER 10001:10001
-# No HTTP endpoint yet: `citebot health` reads the settings and opens the index's manifest for
-# its model, without loading the model (about 1 s of CPU, hence the long interval). It says
-# nothing about the Discord connection. Once CITEBOT_METRICS_PORT serves /healthz, check that
-# instead, e.g. CMD ["python", "-c", "import urllib.request as u; u.urlopen('http://127.0.0.1:9100/healthz', timeout=5)"]
-# with the port you set, and shorten the interval.
+# The HTTP endpoint is off by default, so the check is `citebot health`: it reads the settings and
+# opens the index's manifest for its model, without loading the model (about 1 s of CPU, hence
+# the long interval). It says nothing about the Discord connection. With CITEBOT_METRICS_PORT set,
+# /healthz does (200 only when the gateway is connected and an index is open): override the check
+# with CMD ["python", "-c", "import urllib.request as u; u.urlopen('http://127.0.0.1:9100/healthz', timeout=5)"]
+# with the port you set, and shorten the interval (docs/deploy.md).
 HEALTHCHECK --interval=60s --timeout=20s --start-period=60s --retries=3 \
     CMD ["citebot", "health"]
 # SIGTERM (docker stop) lets questions in flight finish and closes the index.

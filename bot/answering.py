@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TypeVar
@@ -48,6 +49,11 @@ class AnswerService:
         self._slots = asyncio.Semaphore(max_in_flight)
         self._watcher: asyncio.Task[None] | None = None
         self._closed = False
+        # For /healthz and /metrics: when the index in use was opened, when the watcher last
+        # looked for a rebuilt one (Unix times), and how many calls gave up at the time limit.
+        self.loaded_at = time.time()
+        self.checked_at = self.loaded_at
+        self.timeouts = 0
 
     @classmethod
     async def open(
@@ -98,7 +104,21 @@ class AnswerService:
 
         Not timed: opening a large index may take a while, and cutting it short helps no one.
         """
-        return await asyncio.wrap_future(self._submit(self.library.refresh))
+        changed = await asyncio.wrap_future(self._submit(self.library.refresh))
+        self.checked_at = time.time()
+        if changed:
+            self.loaded_at = self.checked_at
+        return changed
+
+    @property
+    def closed(self) -> bool:
+        """True once ``close`` began: no index is open for questions any more."""
+        return self._closed
+
+    @property
+    def version(self) -> str:
+        """The id of the index version in use (a snapshot swap is atomic, so this is cheap)."""
+        return self.library.snapshot.version.id
 
     async def run(self, call: Callable[..., _T], *args: object) -> _T:
         """``call(*args)`` in a worker thread, within the time limit (``SearchTimeout``)."""
@@ -116,6 +136,7 @@ class AnswerService:
                 future.add_done_callback(lambda _: loop.call_soon_threadsafe(self._slots.release))
                 return await asyncio.wrap_future(future)
         except TimeoutError:
+            self.timeouts += 1
             raise SearchTimeout(f"{call.__name__} took more than {self.timeout:g} s") from None
 
     def _submit(self, call: Callable[..., _T], *args: object) -> Future[_T]:

@@ -1,11 +1,13 @@
 """The bot itself: a ``commands.Bot`` whose ``setup_hook`` opens the library and loads the cogs.
 
-It holds the three things every cog needs (settings, the answer service, the feedback store)
-and nothing else; features live in ``bot/cogs``.
+It holds the things every cog needs (settings, the answer service, the feedback store, the
+metrics) and nothing else; features live in ``bot/cogs``. With ``CITEBOT_METRICS_PORT`` set it
+also serves ``/healthz`` and ``/metrics`` (``bot.monitor``).
 """
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import logging
 
@@ -15,13 +17,17 @@ from discord.ext import commands
 
 from bot import render
 from bot.answering import AnswerService
-from bot.feedback import FeedbackStore
 from bot.librarian import Librarian
+from bot.metrics import Metrics, State
+from bot.monitor import Gateway, MonitorServer
 from bot.settings import Settings
 from bot.views import send_ephemeral
 from index import Embedder
+from insights import FeedbackStore
 
 log = logging.getLogger(__name__)
+
+PURGE_EVERY = 24 * 60 * 60.0  # seconds between two deletions of expired logged questions
 
 EXTENSIONS = ("bot.cogs.ask", "bot.cogs.library", "bot.cogs.admin", "bot.cogs.librarian")
 
@@ -62,6 +68,25 @@ class CitebotBot(commands.Bot):
         )
         self.settings = settings
         self._embedder = embedder
+        self.gateway = Gateway()
+        self.metrics = Metrics(self.observed)
+        self.monitor: MonitorServer | None = None
+        self._purging: asyncio.Task[None] | None = None
+
+    def observed(self) -> State:
+        """What ``/healthz`` and ``/metrics`` report, read now."""
+        service = getattr(self, "service", None)
+        open_index = service is not None and not service.closed
+        manifest = service.library.snapshot.manifest if open_index else None
+        return State(
+            gateway_connected=not self.is_closed()
+            and self.gateway.connected(self.shard_count or 1),
+            index_version=service.version if open_index else None,
+            passages=manifest.passages if manifest else 0,
+            articles=manifest.articles if manifest else 0,
+            loaded_at=service.loaded_at if service else 0.0,
+            search_timeouts=service.timeouts if service else 0,
+        )
 
     async def setup_hook(self) -> None:
         settings = self.settings
@@ -72,8 +97,8 @@ class CitebotBot(commands.Bot):
             max_in_flight=settings.max_in_flight,
             timeout=settings.search_timeout,
         )
-        self.feedback = FeedbackStore(settings.feedback_path)
-        self.librarian = Librarian(self.service, settings.engine)
+        self.feedback = FeedbackStore(settings.store.path)
+        self.librarian = Librarian(self.service, settings.engine, self.metrics)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         if not settings.prefix_commands:
@@ -85,8 +110,29 @@ class CitebotBot(commands.Bot):
         gc.freeze()
         self.service.watch(settings.reload_interval)
         self.librarian.start(settings.feed_interval)
+        await self.purge()
+        self._purging = asyncio.create_task(self._purge_every(PURGE_EVERY), name="citebot-purge")
+        if settings.metrics_port is not None:
+            self.monitor = MonitorServer(self.metrics, self.observed)
+            await self.monitor.start(settings.metrics_host, settings.metrics_port)
         if settings.sync_commands:
             await self._sync()
+
+    async def purge(self) -> int:
+        """Delete logged questions older than ``CITEBOT_RETENTION_DAYS`` (done at start and
+        daily, whether or not questions are logged now: rows kept before still expire)."""
+        deleted = await asyncio.to_thread(self.feedback.purge, self.settings.store.retention_days)
+        if deleted:
+            log.info("Deleted %d logged questions past their retention", deleted)
+        return deleted
+
+    async def _purge_every(self, seconds: float) -> None:
+        while True:
+            await asyncio.sleep(seconds)
+            try:
+                await self.purge()
+            except Exception:  # try again tomorrow
+                log.exception("Deleting expired questions failed")
 
     async def _sync(self) -> None:
         """Register the slash commands: one guild is instant while developing, global is not."""
@@ -124,8 +170,22 @@ class CitebotBot(commands.Bot):
     async def on_ready(self) -> None:
         log.info("Logged in as %s in %d servers", self.user, len(self.guilds))
 
+    # The gateway's events, for /healthz: a sharded bot follows each shard instead (below).
+    async def on_connect(self) -> None:
+        self.gateway.up()
+
+    async def on_resumed(self) -> None:
+        self.gateway.up()
+
+    async def on_disconnect(self) -> None:
+        self.gateway.down()
+
     async def close(self) -> None:
         """Finish the questions in flight and close the index before disconnecting."""
+        if self.monitor is not None:
+            await self.monitor.close()
+        if self._purging is not None:
+            self._purging.cancel()
         if hasattr(self, "service"):
             await self.librarian.close()  # a change in progress ends before the index closes
             await self.service.close()
@@ -135,3 +195,22 @@ class CitebotBot(commands.Bot):
 
 class ShardedCitebotBot(CitebotBot, commands.AutoShardedBot):
     """The same bot, with discord.py running as many shards as Discord asks for."""
+
+    # discord.py sends both events for a shard; the shard's own say which one.
+    async def on_connect(self) -> None:
+        pass
+
+    async def on_resumed(self) -> None:
+        pass
+
+    async def on_disconnect(self) -> None:
+        pass
+
+    async def on_shard_connect(self, shard_id: int) -> None:
+        self.gateway.up(shard_id)
+
+    async def on_shard_resumed(self, shard_id: int) -> None:
+        self.gateway.up(shard_id)
+
+    async def on_shard_disconnect(self, shard_id: int) -> None:
+        self.gateway.down(shard_id)

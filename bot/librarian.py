@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import TypeVar
 
 from bot.answering import AnswerService
+from bot.metrics import Metrics
 from index import Article, BuildReport, CitebotError, EngineConfig
 from index.feeds import Feed
 from index.sources import (
@@ -62,9 +63,10 @@ def yield_to_questions() -> None:
 class Librarian:
     """Adds and removes articles for the bot, one change at a time, off the event loop."""
 
-    def __init__(self, service: AnswerService, config: EngineConfig) -> None:
+    def __init__(self, service: AnswerService, config: EngineConfig, metrics: Metrics) -> None:
         self.service = service
         self.config = config
+        self.metrics = metrics
         self._fetcher = fetcher(config)
         self._writer = ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="citebot-writer", initializer=yield_to_questions
@@ -109,10 +111,19 @@ class Librarian:
         await self._write(self._registry_call, lambda registry: registry.remove(url))
 
     async def sync(self) -> Change:
-        """Fetch what every feed has new and add it."""
-        return await self._change(
-            sync_feeds, self.config, fetcher=self._fetcher, embedder=self._embedder
-        )
+        """Fetch what every feed has new and add it (counted in ``/metrics``)."""
+        try:
+            change = await self._change(
+                sync_feeds,
+                self.config,
+                fetcher=self._fetcher,
+                embedder=self._embedder,
+            )
+        except Exception:
+            self.metrics.feed_sync_failed()
+            raise
+        self.metrics.feed_sync(len(change.articles), len(change.failed))
+        return change
 
     def start(self, minutes: float) -> None:
         """Sync the feeds every ``minutes`` (0: never)."""

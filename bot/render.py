@@ -20,6 +20,7 @@ from bot import discord_limits as limits
 from bot.markup import cut, safe_url, shown
 from bot.quoting import quote
 from index import Answer, Article, Hit, IndexInfo, Passage, Span
+from insights import Report, StoreConfig, headline
 
 if TYPE_CHECKING:
     from bot.librarian import Change
@@ -210,8 +211,8 @@ def _source_line(number: int, article: Article) -> str:
     return f"{line} — {byline_text}" if byline_text else line
 
 
-def about_embed(info: IndexInfo, threshold: float) -> discord.Embed:
-    """What the bot is, which model answers, how much it knows."""
+def about_embed(info: IndexInfo, threshold: float, store: StoreConfig) -> discord.Embed:
+    """What the bot is, which model answers, how much it knows, and what it keeps."""
     embed = discord.Embed(
         title="About citebot",
         colour=ANSWER_COLOUR,
@@ -227,11 +228,65 @@ def about_embed(info: IndexInfo, threshold: float) -> discord.Embed:
     embed.add_field(name="Model", value=shown(info.model, 200) or "unknown")
     embed.add_field(name="Index built", value=shown(info.built_at, 100) or "unknown")
     embed.add_field(name="Answers from", value=f"{math.floor(threshold * 100)}% confidence")
+    embed.add_field(name="Questions kept", value=questions_kept(store), inline=False)
     return embed
+
+
+def questions_kept(store: StoreConfig) -> str:
+    """What the bot keeps of questions, in the words /about shows users."""
+    votes = "A 👍/👎 keeps the question, the passage and your user id until you run /forget."
+    if not store.log_questions:
+        return f"Off: questions are not logged. {votes}"
+    days = store.retention_days
+    return (
+        f"On: each question is kept with your user id, its outcome and the passage quoted, "
+        f"for {days} day{'s' if days != 1 else ''}, for the owners' report. /forget deletes "
+        f"yours. {votes}"
+    )
 
 
 def _title(article: Article, limit: int) -> str:
     return shown(article.title, limit) or UNTITLED
+
+
+STATS_CHART = "stats.png"  # the file name /stats attaches its chart as
+STATS_PASSAGES = 5  # passages voted down, listed in /stats
+STATS_LINE = 150  # characters of one of those lines
+
+
+def stats_embed(report: Report) -> discord.Embed:
+    """``/stats``: the report's headline figures, the passages voted down most, and its chart.
+
+    Fits by construction: the figures are numbers under fixed names, and at most
+    ``STATS_PASSAGES`` lines of at most ``STATS_LINE`` characters hold article text.
+    """
+    embed = discord.Embed(
+        title=f"citebot · the last {report.since_days} days",
+        colour=ANSWER_COLOUR,
+    )
+    for name, value in headline(report):
+        embed.add_field(name=name, value=value)
+    if report.passages:
+        lines = [
+            cut(
+                f"👎 {p.down} · 👍 {p.up} · {_title_or_key(p.title, p.key)}, "
+                f"paragraph {p.paragraph}",
+                STATS_LINE,
+            )
+            for p in report.passages[:STATS_PASSAGES]
+        ]
+        embed.add_field(name="Passages voted down most", value="\n".join(lines), inline=False)
+    embed.set_image(url=f"attachment://{STATS_CHART}")
+    embed.set_footer(
+        text="Questions per day below; `citebot report` has the rest."
+        if report.questions_logged
+        else "Questions are not logged (CITEBOT_LOG_QUESTIONS=off): votes only."
+    )
+    return embed
+
+
+def _title_or_key(title: str | None, key: str) -> str:
+    return shown(title, STATS_LINE) or shown(key, STATS_LINE) or UNTITLED
 
 
 # What /library replies: at most this many lines of titles or failures, each bounded.

@@ -14,7 +14,6 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import (
@@ -30,6 +29,7 @@ from pydantic_settings import NoDecode
 
 from index import EngineConfig
 from index.config import EnvSettings, SettingsError
+from insights import StoreConfig
 
 __all__ = ["TOKEN_SETTING", "BotSettings", "Secret", "Settings", "SettingsError"]
 
@@ -47,6 +47,8 @@ class Settings:
 
     token: SecretStr = field(default_factory=lambda: SecretStr(""))
     engine: EngineConfig = field(default_factory=EngineConfig)
+    # The feedback database, and whether (and how long) questions are logged in it.
+    store: StoreConfig = field(default_factory=StoreConfig)
     # Seconds a user waits between two questions (0 turns the cooldown off).
     cooldown: float = 10.0
     # Questions a channel may ask per minute, whoever asks (0 = no limit): keeps one busy
@@ -70,7 +72,6 @@ class Settings:
     workers: int = 2
     # Questions accepted at once (running or queued); beyond that they wait their turn.
     max_in_flight: int = 64
-    feedback_path: Path = Path("data/feedback.sqlite3")
     # Seconds between checks for a rebuilt index.
     reload_interval: float = 5.0
     # Minutes between two syncs of the library's feeds (0: never, `citebot feeds sync` only).
@@ -79,12 +80,17 @@ class Settings:
     view_timeout: float = 600.0
     # Register slash commands with Discord on start; tests and offline checks turn it off.
     sync_commands: bool = True
+    # Serve /healthz and /metrics on this port (None: no server, the default; 0: any free port).
+    metrics_port: int | None = None
+    # Loopback only unless asked: the pages are for the operator's monitoring.
+    metrics_host: str = "127.0.0.1"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], **engine_overrides: object) -> Settings:
         """Read ``DISCORD_TOKEN`` and ``CITEBOT_*``; raise ``SettingsError`` naming a bad one."""
         engine = EngineConfig.from_env(env, **engine_overrides)
-        return cls(engine=engine, **BotSettings.read(env).model_dump())
+        store = StoreConfig.from_env(env)
+        return cls(engine=engine, store=store, **BotSettings.read(env).model_dump())
 
     def check_token(self) -> str:
         """The raw token, or ``SettingsError`` naming ``DISCORD_TOKEN`` (never showing it)."""
@@ -141,6 +147,7 @@ class BotSettings(EnvSettings):
     sharded: bool = _DEFAULTS.sharded
     search_timeout: PositiveFloat = _DEFAULTS.search_timeout
     workers: PositiveInt = _DEFAULTS.workers
-    feedback_path: Path = Field(_DEFAULTS.feedback_path, validation_alias="CITEBOT_FEEDBACK_DB")
     reload_interval: PositiveFloat = _DEFAULTS.reload_interval
     feed_interval: NonNegativeFloat = _DEFAULTS.feed_interval
+    metrics_port: Annotated[int, Field(ge=0, le=65535)] | None = _DEFAULTS.metrics_port
+    metrics_host: Annotated[str, Field(min_length=1)] = _DEFAULTS.metrics_host

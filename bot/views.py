@@ -15,8 +15,9 @@ import discord
 
 from bot import render
 from bot.answering import AnswerService, SearchTimeout
-from bot.feedback import Feedback, FeedbackStore, Vote
+from bot.metrics import Metrics
 from index import Answer, Article, Hit, Passage
+from insights import Feedback, FeedbackStore, Vote
 
 log = logging.getLogger(__name__)
 
@@ -60,6 +61,7 @@ class AnswerView(ExpiringView):
         *,
         service: AnswerService,
         feedback: FeedbackStore,
+        metrics: Metrics,
         asker_id: int,
         timeout: float,
     ) -> None:
@@ -70,6 +72,9 @@ class AnswerView(ExpiringView):
         self.context: tuple[list[Passage], list[Passage]] | None = None
         self._service = service
         self._feedback = feedback
+        self._metrics = metrics
+        # The question's row in the log (CITEBOT_LOG_QUESTIONS=on), for the votes to point at.
+        self.question_id: int | None = None
         if len(render.hits(answer)) < 2:
             self.remove_item(self.other_sources)
 
@@ -143,8 +148,11 @@ class AnswerView(ExpiringView):
         await self._vote(interaction, "down")
 
     async def _vote(self, interaction: discord.Interaction, vote: Vote) -> None:
-        feedback = Feedback(self.answer.question, self.hit, vote, interaction.user.id)
+        feedback = Feedback(
+            self.answer.question, self.hit, vote, interaction.user.id, self.question_id
+        )
         await self._service.run(self._feedback.record, feedback)
+        self._metrics.vote(vote)
         await send_ephemeral(interaction, render.FEEDBACK_THANKS)
 
 

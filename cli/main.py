@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from rich.console import Console
 
-from cli import bench, render, sources
+from cli import bench, render, report, sources
 from cli.progress import progress_bar
 from index import (
     CitebotError,
@@ -169,6 +169,13 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="index every other article of FILE and ask the rest's questions as unanswerable",
     )
+    sub = command(
+        "report",
+        report.handle,
+        "what was asked, answered and voted down, and what the library lacks (from the feedback "
+        "database; questions need CITEBOT_LOG_QUESTIONS=on)",
+    )
+    report.add_arguments(sub)
     sub = command("bench", bench.handle, "measure build and answer speed (docs/benchmarks.md)")
     bench.add_arguments(sub)
     command("run", _run, "run the Discord bot (needs DISCORD_TOKEN)")

@@ -1,9 +1,11 @@
 """The layers stay layers: the engine knows no front end, and the bot knows no command line.
 
 ``index`` is a library that a vector database, a web front end or a test can stand behind, so
-it never imports ``bot``, ``cli`` or discord; ``bot`` is a front end beside the CLI and takes
-nothing from it (its settings come from ``index.config.environment``, as the CLI's do). The
-CLI's one reach into ``bot`` is ``citebot run`` starting it.
+it never imports ``bot``, ``cli``, ``insights`` or discord; ``insights`` (the feedback store and
+the owner's report, which both front ends show) stands on ``index`` alone; ``bot`` is a front
+end beside the CLI and takes nothing from it (its settings come from
+``index.config.environment``, as the CLI's do). The CLI's one reach into ``bot`` is
+``citebot run`` starting it.
 """
 
 from __future__ import annotations
@@ -32,7 +34,11 @@ def _imports(package: str) -> dict[str, set[str]]:
 
 @pytest.mark.parametrize(
     ("package", "forbidden"),
-    [("index", {"bot", "cli", "discord", ".."}), ("bot", {"cli", ".."})],
+    [
+        ("index", {"bot", "cli", "insights", "discord", ".."}),
+        ("insights", {"bot", "cli", "discord", ".."}),
+        ("bot", {"cli", ".."}),
+    ],
 )
 def test_a_layer_never_imports_the_ones_above_it(package, forbidden):
     imports = _imports(package)

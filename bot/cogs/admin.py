@@ -1,4 +1,5 @@
-"""Owner commands (``/reload``) and a user's own data (``/forget``).
+"""Owner commands (``/reload``, ``/stats``) and a user's own data (``/forget``: votes and logged
+questions).
 
 "Owner" means the role named by ``CITEBOT_OWNER_ROLE`` (name or id) when it is set, otherwise
 the Manage Server permission: the people who would add or remove the bot anyway.
@@ -6,6 +7,8 @@ the Manage Server permission: the people who would add or remove the bot anyway.
 
 from __future__ import annotations
 
+import asyncio
+import io
 import logging
 from typing import TYPE_CHECKING
 
@@ -15,6 +18,8 @@ from discord.ext import commands
 
 from bot import render
 from bot.views import send_ephemeral
+from insights import Report, build_report
+from insights.charts import stats_chart
 
 if TYPE_CHECKING:
     from bot.client import CitebotBot
@@ -66,10 +71,40 @@ class AdminCog(commands.Cog, name="Admin"):
             allowed_mentions=render.NO_MENTIONS,
         )
 
-    @app_commands.command(name="forget", description="Delete the feedback I stored from you.")
+    @app_commands.command(
+        name="stats", description="What was asked, answered and voted down (owners only)."
+    )
+    @app_commands.describe(days="The last how many days (default 30)")
+    @app_commands.check(owner_only)
+    async def stats(
+        self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 365] = 30
+    ) -> None:
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        report, chart = await asyncio.to_thread(self._stats, days)
+        await interaction.followup.send(
+            embed=render.stats_embed(report),
+            file=discord.File(io.BytesIO(chart), filename=render.STATS_CHART),
+            ephemeral=True,
+            allowed_mentions=render.NO_MENTIONS,
+        )
+
+    def _stats(self, days: int) -> tuple[Report, bytes]:
+        """The report's figures and its chart, in a worker thread: both read the disk, and
+        drawing is CPU work. Declined questions are not grouped here (`citebot report` does)."""
+        threshold = self.bot.service.library.config.retrieval.threshold
+        report = build_report(self.bot.settings.store.path, days, threshold=threshold)
+        return report, stats_chart(report)
+
+    @app_commands.command(
+        name="forget", description="Delete the feedback and questions I stored from you."
+    )
     async def forget(self, interaction: discord.Interaction) -> None:
         deleted = await self.bot.service.run(self.bot.feedback.forget, interaction.user.id)
-        await send_ephemeral(interaction, f"Deleted {deleted} feedback rows of yours.")
+        await send_ephemeral(
+            interaction,
+            f"Deleted {deleted.feedback} feedback rows and {deleted.questions} logged questions "
+            "of yours.",
+        )
 
 
 async def setup(bot: CitebotBot) -> None:

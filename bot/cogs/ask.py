@@ -3,6 +3,8 @@
 Every way in goes through the same gate (direct messages allowed? channel allowed? user cooldown,
 channel rate) and the same ``answer`` call, so they cannot drift apart. Interactions are deferred
 at once (Discord drops one not answered within 3 seconds); the search runs off the event loop.
+Every question, refused or not, ends in ``_asked``: counted in ``/metrics`` and logged as one
+line with its outcome, latency and index version (never its text unless asked).
 """
 
 from __future__ import annotations
@@ -11,6 +13,7 @@ import asyncio
 import logging
 import math
 import re
+import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +25,8 @@ from bot import render
 from bot.answering import SearchTimeout
 from bot.limits import RateLimit
 from bot.views import CUSTOM_ID_PREFIX, AnswerView, Message, send_ephemeral
-from index import IndexUnavailable, QuestionError
+from index import Answer, IndexUnavailable, QuestionError
+from insights import Asked, Outcome, Way
 
 if TYPE_CHECKING:
     from bot.client import CitebotBot
@@ -30,6 +34,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 CHANNEL_WINDOW = 60.0
+QUESTION_IN_LOG = 200  # characters of a question in its log line (CITEBOT_LOG_QUESTIONS=on)
 
 
 @dataclass(slots=True)
@@ -39,6 +44,14 @@ class Reply:
     content: str | None = None
     embed: discord.Embed | None = None
     view: AnswerView | None = None
+    outcome: Outcome = "refused"
+    answer: Answer | None = None
+
+    @property
+    def confidence(self) -> float | None:
+        """The best passage's confidence (the closest one's when declined)."""
+        best = self.answer.best if self.answer else None
+        return best.score if best else None
 
     def send_kwargs(self) -> dict[str, Any]:
         content = render.message_text(self.content) if self.content is not None else None
@@ -76,16 +89,16 @@ class AskCog(commands.Cog, name="Asking"):
     )
     @app_commands.describe(question="Your question, e.g. who signed the treaty?")
     async def ask(self, interaction: discord.Interaction, question: str) -> None:
-        await self._answer_interaction(interaction, question)
+        await self._answer_interaction(interaction, question, "slash")
 
     async def ask_message(self, interaction: discord.Interaction, message: discord.Message) -> None:
         """The "Ask citebot" message menu: that message's text is the question."""
-        await self._answer_interaction(interaction, message.content)
+        await self._answer_interaction(interaction, message.content, "menu")
 
     @commands.command(name="ask")
     async def ask_prefix(self, ctx: commands.Context[CitebotBot], *, question: str) -> None:
         """``!ask ...``: only registered when prefix commands are turned on."""
-        await self._answer_message(ctx.message, question)
+        await self._answer_message(ctx.message, question, "prefix")
 
     @commands.Cog.listener()
     async def on_message(self, message: discord.Message) -> None:
@@ -109,7 +122,7 @@ class AskCog(commands.Cog, name="Asking"):
                 render.EMPTY_MENTION, mention_author=False, allowed_mentions=render.NO_MENTIONS
             )
             return
-        await self._answer_message(message, question)
+        await self._answer_message(message, question, "dm" if direct else "mention")
 
     @commands.Cog.listener()
     async def on_interaction(self, interaction: discord.Interaction) -> None:
@@ -131,20 +144,21 @@ class AskCog(commands.Cog, name="Asking"):
             return Reply(content=str(error))
         except SearchTimeout as error:
             log.warning("Gave up on a question: %s", error)
-            return Reply(content=render.TOO_SLOW)
+            return Reply(content=render.TOO_SLOW, outcome="timeout")
         except IndexUnavailable as error:
             log.error("Cannot answer: %s", error)
-            return Reply(content=render.UNAVAILABLE)
+            return Reply(content=render.UNAVAILABLE, outcome="error")
         if not answer.answered:
-            return Reply(embed=embed)
+            return Reply(embed=embed, outcome="declined", answer=answer)
         view = AnswerView(
             answer,
             service=self.bot.service,
             feedback=self.bot.feedback,
             asker_id=asker_id,
+            metrics=self.bot.metrics,
             timeout=self.bot.settings.view_timeout,
         )
-        return Reply(embed=embed, view=view)
+        return Reply(embed=embed, view=view, outcome="answered", answer=answer)
 
     def refusal(
         self, user_id: int, channel: discord.abc.Snowflake | None, direct: bool
@@ -168,22 +182,73 @@ class AskCog(commands.Cog, name="Asking"):
             return f"This channel is asking a lot right now: try again in {math.ceil(wait)} s."
         return None
 
-    async def _answer_interaction(self, interaction: discord.Interaction, question: str) -> None:
-        refusal = self.refusal(
-            interaction.user.id, interaction.channel, interaction.guild_id is None
+    async def _asked(
+        self, way: Way, question: str, user_id: int, reply: Reply, started: float
+    ) -> None:
+        """Count and log a question's outcome, and keep it when the owner asked for that;
+        before its reply is sent, so that votes on the answer can point at the kept row."""
+        seconds = time.perf_counter() - started
+        self.bot.metrics.question(way, reply.outcome, seconds, reply.confidence)
+        store = self.bot.settings.store
+        version = self.bot.service.version
+        confidence = reply.confidence
+        # The text only when the owner logs questions anyway; repr keeps it on one line.
+        asked = f", asked {question[:QUESTION_IN_LOG]!r}" if store.log_questions else ""
+        log.info(
+            "question via %s: %s in %.0f ms, confidence %s, index %s%s",
+            way,
+            reply.outcome,
+            seconds * 1000,
+            "-" if confidence is None else f"{confidence:.2f}",
+            version,
+            asked,
         )
+        if not store.log_questions:
+            return
+        limit = self.bot.service.library.config.retrieval.max_question_chars
+        record = Asked(
+            question=reply.answer.question if reply.answer else question[:limit],
+            way=way,
+            outcome=reply.outcome,
+            user_id=user_id,
+            seconds=seconds,
+            hit=reply.answer.best if reply.answer else None,
+            index_version=version,
+        )
+        try:
+            question_id = await asyncio.to_thread(self.bot.feedback.log_question, record)
+        except Exception:  # the user still gets the answer; the owner gets the traceback
+            log.exception("Could not keep a question in the log")
+            return
+        if reply.view is not None:
+            reply.view.question_id = question_id
+
+    async def _answer_interaction(
+        self, interaction: discord.Interaction, question: str, way: Way
+    ) -> None:
+        started = time.perf_counter()
+        user_id = interaction.user.id
+        refusal = self.refusal(user_id, interaction.channel, interaction.guild_id is None)
         if refusal:
+            await self._asked(way, question, user_id, Reply(content=refusal), started)
             await send_ephemeral(interaction, refusal)
             return
         await interaction.response.defer(thinking=True)
-        reply = await self.answer(question, interaction.user.id)
+        try:
+            reply = await self.answer(question, user_id)
+        except Exception:  # the tree's error handler apologises and logs the traceback
+            await self._asked(way, question, user_id, Reply(outcome="error"), started)
+            raise
+        await self._asked(way, question, user_id, reply, started)
         sent = await interaction.followup.send(
             **reply.send_kwargs(), allowed_mentions=render.NO_MENTIONS, wait=True
         )
         reply.sent_as(sent)
 
-    async def _answer_message(self, message: discord.Message, question: str) -> None:
+    async def _answer_message(self, message: discord.Message, question: str, way: Way) -> None:
         """Answer as a reply to ``message``; a failure is logged and apologised for."""
+        started = time.perf_counter()
+        user_id = message.author.id
         try:
             refusal = self.refusal(message.author.id, message.channel, message.guild is None)
             if refusal:
@@ -193,7 +258,8 @@ class AskCog(commands.Cog, name="Asking"):
                     reply = await self.answer(question, message.author.id)
         except Exception:
             log.exception("Answering a message failed")
-            reply = Reply(content=render.APOLOGY)
+            reply = Reply(content=render.APOLOGY, outcome="error")
+        await self._asked(way, question, user_id, reply, started)
         sent = await message.reply(
             **reply.send_kwargs(), mention_author=False, allowed_mentions=render.NO_MENTIONS
         )

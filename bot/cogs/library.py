@@ -41,7 +41,8 @@ class LibraryCog(commands.Cog, name="Library"):
         info = await self.bot.service.info()
         threshold = self.bot.service.library.config.retrieval.threshold
         await interaction.followup.send(
-            embed=render.about_embed(info, threshold), allowed_mentions=render.NO_MENTIONS
+            embed=render.about_embed(info, threshold, self.bot.settings.store),
+            allowed_mentions=render.NO_MENTIONS,
         )
 
 

@@ -26,6 +26,7 @@ from discord.ext.test import backend
 from bot import Settings
 from bot.client import CitebotBot
 from index import Article, EngineConfig, Hit, Passage, Span
+from insights import StoreConfig
 
 TREATY = [
     "Armenia and Azerbaijan have fought over Nagorno-Karabakh since the Soviet Union broke up. "
@@ -76,11 +77,19 @@ def write_articles(path: Path, articles: list[dict[str, Any]]) -> Path:
     return path
 
 
-def bot_settings(engine: EngineConfig, folder: Path, **changes: Any) -> Settings:
-    """Settings for a bot that never connects: no sync, one process, no limits unless asked."""
+def bot_settings(
+    engine: EngineConfig,
+    folder: Path,
+    *,
+    log_questions: bool = False,
+    retention_days: int = 30,
+    **changes: Any,
+) -> Settings:
+    """Settings for a bot that never connects: no sync, one process, no limits unless asked.
+    Its feedback database is ``folder/feedback.sqlite3``."""
     settings = Settings(
         engine=engine,
-        feedback_path=folder / "feedback.sqlite3",
+        store=StoreConfig(folder / "feedback.sqlite3", log_questions, retention_days),
         sync_commands=False,
         sharded=False,  # dpytest does not support AutoShardedClient
         cooldown=0,
@@ -158,6 +167,7 @@ class Sent:
     view: discord.ui.View | None = None
     ephemeral: bool = False
     allowed_mentions: discord.AllowedMentions | None = None
+    file: discord.File | None = None
 
 
 class FakeMessage:
@@ -230,8 +240,11 @@ class FakeFollowup:
         ephemeral: bool = False,
         allowed_mentions: discord.AllowedMentions | None = None,
         wait: bool = False,
+        file: discord.File | None = None,
     ) -> FakeMessage | None:
-        self._record.append(Sent("followup", content, embed, view, ephemeral, allowed_mentions))
+        self._record.append(
+            Sent("followup", content, embed, view, ephemeral, allowed_mentions, file)
+        )
         return FakeMessage(self._record) if wait else None
 
 
@@ -308,6 +321,13 @@ async def invoke(
     return interaction
 
 
+def MagicMessage(content: str) -> Any:
+    """A message the "Ask citebot" menu is run on (specced on ``discord.Message``)."""
+    message = MagicMock(spec=discord.Message)
+    message.content = content
+    return message
+
+
 async def ask_menu(bot: CitebotBot, interaction: FakeInteraction, message: Any) -> FakeInteraction:
     """Run the "Ask citebot" message menu on ``message``."""
     menu = bot.tree.get_command("Ask citebot", type=discord.AppCommandType.message)
@@ -329,3 +349,27 @@ async def click(
         except Exception as error:
             await view.on_error(interaction, error, button)
     return interaction
+
+
+# --- /healthz and /metrics -------------------------------------------------------------------
+
+
+async def http_get(bot: CitebotBot, path: str) -> tuple[int, str, str]:
+    """GET ``path`` from the bot's monitor server, as a scraper would: status, type, body."""
+    import aiohttp
+
+    assert bot.monitor is not None, "the bot serves no metrics (metrics_port not set)"
+    url = f"http://127.0.0.1:{bot.monitor.port}{path}"
+    async with aiohttp.ClientSession() as session, session.get(url) as response:
+        return response.status, response.headers["Content-Type"], await response.text()
+
+
+def sample(exposition: str, name: str, **labels: str) -> float:
+    """One sample's value from a Prometheus text page (0 when the series is absent)."""
+    from prometheus_client.parser import text_string_to_metric_families
+
+    for family in text_string_to_metric_families(exposition):
+        for found in family.samples:
+            if found.name == name and all(found.labels.get(k) == v for k, v in labels.items()):
+                return found.value
+    return 0.0

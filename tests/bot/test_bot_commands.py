@@ -15,6 +15,7 @@ import pytest
 from bot_helpers import (
     ARTICLES,
     FakeInteraction,
+    MagicMessage,
     ask_menu,
     click,
     fake_member,
@@ -77,14 +78,6 @@ async def test_the_message_menu_asks_the_message_text(make_bot: Any) -> None:
     message = MagicMessage(QUESTION)
     reply = (await ask_menu(bot, FakeInteraction(bot), message)).last
     assert ANSWER_SENTENCE in reply.embed.description
-
-
-def MagicMessage(content: str) -> Any:
-    from unittest.mock import MagicMock
-
-    message = MagicMock(spec=discord.Message)
-    message.content = content
-    return message
 
 
 async def test_a_second_question_within_the_cooldown_gets_a_friendly_ephemeral_line(
@@ -243,7 +236,7 @@ async def test_forget_deletes_a_users_feedback(make_bot: Any) -> None:
     await click(view, view.vote_up, FakeInteraction(bot))
     forgot = (await invoke(bot, "forget", FakeInteraction(bot))).last
     assert forgot.ephemeral
-    assert forgot.content == "Deleted 1 feedback rows of yours."
+    assert forgot.content == "Deleted 1 feedback rows and 0 logged questions of yours."
 
 
 async def test_buttons_expire_and_the_message_says_so(make_bot: Any) -> None:

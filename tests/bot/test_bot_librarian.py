@@ -11,7 +11,7 @@ from unittest.mock import MagicMock
 
 import discord
 import pytest
-from bot_helpers import ARTICLES, FakeInteraction, fake_member, invoke, write_articles
+from bot_helpers import ARTICLES, FakeInteraction, fake_member, invoke, sample, write_articles
 from web.local_site import Reply, start, stop
 from web.pages import TRAM, article_page, rss, story
 
@@ -251,3 +251,20 @@ async def test_the_bot_syncs_its_feeds_by_itself(
         await asyncio.sleep(0.2)
     assert answer.embed.title == "Story 7"
     assert answer.embed.url == site.url("/story/7")
+
+
+async def test_feed_syncs_are_counted_with_what_they_added_and_skipped(
+    make_bot: Any, own_index: EngineConfig, site: Any
+) -> None:
+    site.page("/story/1", article_page("Story 1", story(1)))
+    site.serve("/story/2", Reply(404, b"gone", "text/html"))
+    items = [("Story 1", "/story/1"), ("Story 2", "/story/2")]
+    feed = site.serve("/feed.xml", Reply(200, rss(site.base, items), "application/rss+xml"))
+    bot = await make_bot(engine=replace(own_index, fetch=FetchPolicy(allow_private=True)))
+    await bot.librarian.follow(feed, "test")
+    change = await bot.librarian.sync()
+    assert (len(change.articles), len(change.failed)) == (1, 1)
+    page = bot.metrics.exposition().decode()
+    assert sample(page, "citebot_feed_syncs_total", result="ok") == 1
+    assert sample(page, "citebot_feed_items_total", result="added") == 1
+    assert sample(page, "citebot_feed_items_total", result="skipped") == 1

@@ -9,7 +9,7 @@ from typing import Any
 import discord
 import discord.ext.test as dpytest
 import pytest
-from bot_helpers import configure_dpytest
+from bot_helpers import configure_dpytest, sample
 from discord.ext import commands
 
 from bot import render
@@ -150,3 +150,14 @@ async def test_prefix_ask_when_turned_on(connected: Any) -> None:
     with pytest.raises(commands.MissingRequiredArgument):  # dpytest re-raises command errors
         await dpytest.message("!ask")
     assert dpytest.get_message().content.startswith("Ask like this: `!ask")
+
+
+async def test_mentions_and_direct_messages_are_counted_by_way_in(connected: Any) -> None:
+    bot = await connected()
+    await dpytest.message(f"<@{bot.user.id}> {QUESTION}")
+    member = dpytest.get_config().members[0]
+    await dpytest.message(QUESTION, channel=await member.create_dm(), member=member)
+    page = bot.metrics.exposition().decode()
+    assert sample(page, "citebot_questions_total", way="mention", outcome="answered") == 1
+    assert sample(page, "citebot_questions_total", way="dm", outcome="answered") == 1
+    assert sample(page, "citebot_questions_total", way="slash", outcome="answered") == 0

@@ -19,6 +19,8 @@ from bot import discord_limits as limits
 from bot import render
 from bot.views import AnswerView, SourcesView
 from index import Answer, Article, Hit, Passage, Span
+from insights import OUTCOMES, Report
+from insights.report import ArticleVotes, PassageVotes
 
 HOSTILE = [
     "*", "**", "_", "__", "`", "```", "~~", "||", ">", ">>> ", "# ", "- ", "1. ", "\\",
@@ -149,6 +151,36 @@ def test_every_sources_page_fits_discord(library: list[Article]) -> None:
         assert len(embed.description.splitlines()) <= render.SOURCES_PER_PAGE
 
 
+count = st.integers(0, 10**12)
+
+
+@st.composite
+def reports(draw: st.DrawFn) -> Report:
+    """A report of a database that users and articles filled with whatever they liked."""
+    votes = st.builds(PassageVotes, text, field, number, count, count, text)
+    return Report(
+        since_days=draw(st.integers(1, 365)),
+        generated_at="2026-11-26T10:00:00+00:00",
+        questions_logged=draw(st.booleans()),
+        outcomes={outcome: draw(count) for outcome in OUTCOMES},
+        days=(),
+        confidence={"answered": (0,) * 10, "declined": (0,) * 10},
+        threshold=0.25,
+        votes={"up": draw(count), "down": draw(count)},
+        articles=tuple(draw(st.lists(st.builds(ArticleVotes, text, field, count, count)))),
+        passages=tuple(draw(st.lists(votes, max_size=10))),
+        topics=(),
+    )
+
+
+@PROPERTY
+@given(reports())
+def test_every_stats_embed_fits_discord(report: Report) -> None:
+    embed = render.stats_embed(report)
+    check(embed)
+    assert embed.image.url == f"attachment://{render.STATS_CHART}"
+
+
 @PROPERTY
 @given(text)
 def test_every_message_text_fits_discord(line: str) -> None:
@@ -167,7 +199,7 @@ async def test_every_button_row_fits_discord() -> None:
     answer = Answer("q", True, hit, (hit,))
     articles = [hit.article] * (render.SOURCES_PER_PAGE + 1)
     views = [
-        AnswerView(answer, service=None, feedback=None, asker_id=1, timeout=1),
+        AnswerView(answer, service=None, feedback=None, metrics=None, asker_id=1, timeout=1),
         SourcesView(articles, timeout=1),
     ]
     for view in views:

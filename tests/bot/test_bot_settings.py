@@ -16,6 +16,7 @@ import bot.runner
 import cli.main
 from bot import Settings, SettingsError, create_bot
 from index import EngineConfig
+from insights import StoreConfig
 
 TOKEN = "MTIzNDU2Nzg5MDEyMzQ1Njc4.GaBcDe.abcdefghijklmnopqrstuvwxyz0123456789AB"
 
@@ -57,7 +58,21 @@ def test_settings_are_read_from_the_environment() -> None:
     assert settings.owner_role == "librarian"
     assert settings.guild_id == 333
     assert (settings.allow_dms, settings.prefix_commands, settings.sharded) == (False, True, False)
-    assert Settings.from_env({}) == Settings(feedback_path=Path("data/feedback.sqlite3"))
+    served = Settings.from_env({"CITEBOT_METRICS_PORT": "9100", "CITEBOT_METRICS_HOST": "0.0.0.0"})
+    assert (served.metrics_port, served.metrics_host) == (9100, "0.0.0.0")
+    # Off by default, and on loopback only when turned on without a host.
+    assert Settings.from_env({"CITEBOT_METRICS_PORT": ""}).metrics_port is None
+    assert Settings.from_env({}).metrics_host == "127.0.0.1"
+    assert Settings.from_env({}) == Settings(store=StoreConfig(Path("data/feedback.sqlite3")))
+    kept = Settings.from_env(
+        {
+            "CITEBOT_FEEDBACK_DB": "/srv/f.sqlite3",
+            "CITEBOT_LOG_QUESTIONS": "on",
+            "CITEBOT_RETENTION_DAYS": "7",
+        }
+    ).store
+    assert kept == StoreConfig(Path("/srv/f.sqlite3"), log_questions=True, retention_days=7)
+    assert Settings.from_env({}).store.log_questions is False  # off unless the owner says
 
 
 @pytest.mark.parametrize(
@@ -69,6 +84,10 @@ def test_settings_are_read_from_the_environment() -> None:
         ("CITEBOT_GUILD_ID", "my server"),
         ("CITEBOT_ALLOW_DMS", "maybe"),
         ("CITEBOT_SEARCH_TIMEOUT", "0"),
+        ("CITEBOT_METRICS_PORT", "http"),
+        ("CITEBOT_METRICS_PORT", "70000"),
+        ("CITEBOT_RETENTION_DAYS", "0"),
+        ("CITEBOT_LOG_QUESTIONS", "sometimes"),
     ],
 )
 def test_a_bad_setting_is_one_line_naming_it(name: str, value: str) -> None:

@@ -22,6 +22,7 @@ from tests_paths import REPO
 import cli.main
 from bot.settings import BotSettings
 from index.config import EngineSettings
+from insights import StoreSettings
 
 DOCKERFILE = REPO / "Dockerfile"
 DOCKERIGNORE = REPO / ".dockerignore"
@@ -31,7 +32,8 @@ UNIT = REPO / "deploy" / "citebot.service"
 
 def known_variables() -> set[str]:
     """Every variable citebot reads: the settings models', and the CLI's logging level."""
-    return set(EngineSettings.variables()) | set(BotSettings.variables()) | {"CITEBOT_LOG_LEVEL"}
+    models = (EngineSettings, BotSettings, StoreSettings)
+    return set().union(*(model.variables() for model in models)) | {"CITEBOT_LOG_LEVEL"}
 
 
 def ours(names: set[str] | dict[str, str]) -> set[str]:

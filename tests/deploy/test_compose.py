@@ -54,7 +54,7 @@ def test_the_data_is_in_a_named_volume_where_the_settings_point(compose, service
     volume, _ = mounts["/data"]
     assert volume in compose["volumes"], "a named volume survives `docker compose down`"
     settings = Settings.from_env(service["environment"])
-    for path in (settings.engine.index_dir, settings.feedback_path):
+    for path in (settings.engine.index_dir, settings.store.path):
         assert PurePosixPath(path).is_relative_to("/data"), path
     (image_volume,) = [exec_form(args) for kind, args in final_stage() if kind == "VOLUME"]
     assert image_volume == ["/data"]

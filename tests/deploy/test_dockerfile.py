@@ -100,7 +100,7 @@ def test_its_settings_are_ones_citebot_reads_and_keep_the_data_in_the_volume():
     settings = Settings.from_env(env)  # values of the right type, or SettingsError
     volume = _volume()
     assert PurePosixPath(settings.engine.index_dir).is_relative_to(volume)
-    assert PurePosixPath(settings.feedback_path).is_relative_to(volume)
+    assert PurePosixPath(settings.store.path).is_relative_to(volume)
     # The model export cache is outside the volume, and created writable for the user.
     cache = str(settings.engine.cache_dir)
     assert not PurePosixPath(cache).is_relative_to(volume)

@@ -93,7 +93,7 @@ def test_its_settings_are_known_and_its_data_is_where_it_may_write():
     settings = Settings.from_env(environment)
     for path in (
         settings.engine.index_dir,
-        settings.feedback_path,
+        settings.store.path,
         settings.engine.cache_dir,
         *service["WorkingDirectory"],
     ):
