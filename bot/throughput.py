@@ -15,7 +15,8 @@ from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from bot.answering import AnswerService
-from index import Library
+from bot.librarian import ADD_BATCH, yield_to_questions
+from index import Embedder, Library
 from index.evaluation import percentile
 
 
@@ -116,11 +117,20 @@ class DuringChange:
 
 
 def questions_during(
-    library: Library, questions: Sequence[str], change: Callable[[], object], *, workers: int = 2
+    library: Library,
+    questions: Sequence[str],
+    change: Callable[[Embedder], object],
+    *,
+    workers: int = 2,
 ) -> DuringChange:
     """Questions asked one after another (a busy channel) through the bot's answer service,
-    first alone, then while ``change`` (an add to the library) runs in a thread of its own as
-    the bot's librarian runs it: how much slower does a question get while the index changes?"""
+    first alone, then while ``change(embedder)`` (an add to the library) runs in a thread of
+    its own as the bot's librarian runs it, with the model shared as it shares it: how much
+    slower does a question get while the index changes?"""
+
+    def run_change() -> object:
+        yield_to_questions()
+        return change(library.embedder.sharing(ADD_BATCH))
 
     async def main() -> DuringChange:
         gc.freeze()
@@ -136,7 +146,7 @@ def questions_during(
                 await one(question)
             idle = [await one(q) for q in questions]
             started = time.perf_counter()
-            changing = asyncio.ensure_future(asyncio.to_thread(change))
+            changing = asyncio.ensure_future(asyncio.to_thread(run_change))
             busy = []
             while not changing.done():
                 busy.append(await one(questions[len(busy) % len(questions)]))

@@ -11,7 +11,7 @@ from pathlib import Path
 from rich.console import Console
 from rich.table import Table
 
-from index import CitebotError, EngineConfig, add, open_library
+from index import CitebotError, Embedder, EngineConfig, add, open_library
 from index.benchmark import BenchPlan, questions, run
 
 DEFAULT_SQUAD = Path("../shared/data/squad-dev-a/squad-dev-a.json")
@@ -85,15 +85,12 @@ def _concurrency(config: EngineConfig, plan: BenchPlan) -> dict[str, float]:
 def _during_add(config: EngineConfig, plan: BenchPlan, article: Path) -> dict[str, float]:
     """Question latency alone and while ``article`` is added (model time included: the
     article is new to this library's embedding cache), as the bot's librarian adds it."""
-    from bot.librarian import ADD_BATCH, yield_to_questions
     from bot.throughput import questions_during
 
     library = open_library(config)
     try:
-        embedder = library.embedder.sharing(ADD_BATCH)  # as the bot's librarian adds
 
-        def change() -> None:
-            yield_to_questions()
+        def change(embedder: Embedder) -> None:
             add([article], config, embedder=embedder)
 
         return questions_during(library, questions(plan)[:50], change).to_dict()

@@ -18,6 +18,7 @@ from cli.render import plain
 from index import CitebotError, Embedder, EngineConfig
 from index.config import environment
 from insights import Report, StoreConfig, build_report, headline
+from insights.config import MAX_DAYS
 from insights.html import render_html
 from insights.report import BINS
 
@@ -38,8 +39,8 @@ def add_arguments(sub: argparse.ArgumentParser) -> None:
 
 
 def handle(args: argparse.Namespace, config: EngineConfig, console: Console) -> int:
-    if args.since < 1:
-        raise CitebotError("--since is a number of days, 1 or more.")
+    if not 1 <= args.since <= MAX_DAYS:
+        raise CitebotError(f"--since is a number of days, from 1 to {MAX_DAYS:,}.")
     store = StoreConfig.from_env(environment(), path=args.db)
 
     def model() -> Embedder:  # loaded only when there are declined questions to group

@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+# The longest a bulk encode lets waiting questions go first before its next batch: a question
+# takes a few milliseconds, so this bounds an add's delay however busy the bot is.
+YIELD_S = 0.05
 QUANTIZED_FILE = "onnx/model_quint8_avx2.onnx"  # the name the avx2 exporter writes
 
 
@@ -105,7 +108,9 @@ class Embedder:
         parts = []
         bulk = len(texts) > 1
         for start in range(0, len(texts), chunk):
-            while bulk and self._asking.count:
+            # Questions first, but a long encode still moves: it waits at most YIELD_S a batch.
+            deadline = time.monotonic() + YIELD_S
+            while bulk and self._asking.count and time.monotonic() < deadline:
                 time.sleep(0.001)
             with self._lock:
                 parts.append(

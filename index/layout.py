@@ -29,9 +29,9 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
-import itertools
 import os
 import re
+import secrets
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -49,7 +49,6 @@ LOCK = ".lock"
 KEEP_PREVIOUS = 1
 INCOMPLETE = ".incomplete"
 SEGMENTS = "segments"
-_SEGMENT_COUNTER = itertools.count()
 # How ``new_version`` names a version: a writer deletes no folder that is not named so.
 _VERSION_NAME = re.compile(r"\d{8}T\d{6}\.\d{6}-\d+")
 
@@ -96,9 +95,10 @@ def link_segment(source: SegmentFiles, target: SegmentFiles) -> None:
 
 
 def new_segment_name() -> str:
-    """A name no other segment of this index has: the time, the process and a counter."""
+    """A name no other segment of this index has: the time, the process and random bits (no
+    counter kept in the module: the library holds no global state)."""
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%f")
-    return f"s{stamp}-{os.getpid()}-{next(_SEGMENT_COUNTER)}"
+    return f"s{stamp}-{os.getpid()}-{secrets.token_hex(4)}"
 
 
 def current_version(root: Path) -> Version:

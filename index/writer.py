@@ -122,7 +122,7 @@ def add(
                 progress,
                 _Asked(started, added=tuple(sorted(e.key for e in new)), skipped=skipped),
             )
-        merge_if_due(config)
+        _merge_if_due(config)
         return report
 
 
@@ -159,7 +159,7 @@ def remove(
                 progress,
                 _Asked(started, removed=tuple(sorted(gone.values()))),
             )
-        merge_if_due(config)
+        _merge_if_due(config)
         return report
 
 
@@ -308,6 +308,16 @@ def _entries(articles: Sequence[ParsedArticle], embedder: Embedder) -> list[Entr
             )
         )
     return entries
+
+
+def _merge_if_due(config: EngineConfig) -> None:
+    """Merge segments when the policy says so, after the change is published: a merge that
+    fails (a full disk) is logged and leaves the published change as it is, to be tried again
+    after the next change; it must not report the change itself as failed."""
+    try:
+        merge_if_due(config)
+    except (CitebotError, OSError) as error:
+        log.warning("Merging the index's segments failed; the change stands: %s", error)
 
 
 def list_articles(config: EngineConfig) -> list[Article]:

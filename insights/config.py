@@ -10,10 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Annotated
 
-from pydantic import Field, PositiveInt
+from pydantic import Field
 
 from index.config import EnvSettings
+
+# A century: past it a date cannot be computed, and no one keeps questions that long.
+MAX_DAYS = 36_500
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,4 +47,4 @@ class StoreSettings(EnvSettings):
 
     path: Path = Field(_DEFAULTS.path, validation_alias="CITEBOT_FEEDBACK_DB")
     log_questions: bool = _DEFAULTS.log_questions
-    retention_days: PositiveInt = _DEFAULTS.retention_days
+    retention_days: Annotated[int, Field(ge=1, le=MAX_DAYS)] = _DEFAULTS.retention_days

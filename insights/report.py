@@ -158,8 +158,16 @@ def build_report(
 
 
 def _read_only(path: Path) -> sqlite3.Connection:
-    # Read-only and through a URI, so a report can never create or change the bot's database.
-    return sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    """Read-only and through a URI, so a report can never create or change the bot's
+    database; one made by an older bot (no question log yet) is one line."""
+    db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
+    tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+    if "questions" not in tables:
+        db.close()
+        raise CitebotError(
+            f"{path} was made by an older citebot: start the bot once to bring it up to date."
+        )
+    return db
 
 
 def _days(db: sqlite3.Connection, since: str, today: date, span: int) -> tuple[Day, ...]:

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from local_site import Site, start, stop
 from tests_paths import KARABAKH, shared
 
 from index import Embedder, EngineConfig
@@ -59,3 +61,11 @@ def _write_markdown(
 def write_markdown():
     """``write_markdown(folder, name, title, paragraphs, **meta)``: an article of the test's own."""
     return _write_markdown
+
+
+@pytest.fixture
+def site() -> Iterator[Site]:
+    """A web site on 127.0.0.1 (a free port) that the test fills with pages and feeds."""
+    server = start()
+    yield server
+    stop(server)

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import feedparser
 
 from index.articles.fields import field
-from index.errors import FetchError
+from index.errors import CitebotError, FetchError
 from index.fetch.addresses import MAX_URL_CHARS
 from index.fetch.client import Fetched
 
@@ -33,6 +33,7 @@ MAX_GUID_CHARS = 500
 
 _ELEMENT = re.compile(rb"<[A-Za-z_]")
 _DOCTYPE = re.compile(rb"<!DOCTYPE", re.IGNORECASE)
+_ENTITY = re.compile(rb"<!ENTITY", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +68,13 @@ def parse_feed(fetched: Fetched) -> ParsedFeed:
 
 
 def _without_doctype(body: bytes) -> bytes:
-    """The document with everything from ``<!DOCTYPE`` to its first element cut out."""
+    """The document with everything from ``<!DOCTYPE`` to its first element cut out.
+
+    A prolog can hide a DOCTYPE from that cut (inside what looks like a comment to a regular
+    expression), so a body that declares an entity anywhere is refused outright: no feed
+    needs its own entities."""
+    if _ENTITY.search(body):
+        raise CitebotError("the feed declares XML entities: refused")
     first = _ELEMENT.search(body)
     prolog_end = first.start() if first else len(body)
     doctype = _DOCTYPE.search(body, 0, prolog_end)

@@ -183,6 +183,12 @@ class FeedRegistry:
         with self._lock, self._db:
             self._db.executemany("DELETE FROM items WHERE link = ?", [(k,) for k in links])
 
+    def reset_validators(self) -> None:
+        """Drop every feed's ETag and Last-Modified, so the next sync reads each feed whole:
+        for a caller that could not add what a sync returned."""
+        with self._lock, self._db:
+            self._db.execute("UPDATE feeds SET etag = NULL, last_modified = NULL")
+
     def _prune(self) -> None:
         (count,) = self._db.execute("SELECT count(*) FROM items").fetchone()
         if count > MAX_REMEMBERED:

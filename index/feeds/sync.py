@@ -116,7 +116,7 @@ class _Feed:
         self.tried += 1
         self.seen_now.add(item.link)
         try:
-            article = _read(self.fetcher, item.link)
+            article = fetch_article(self.fetcher, item.link)
         except CitebotError as error:
             self.failed += 1
             transient = isinstance(error, FetchError) and error.transient
@@ -141,17 +141,6 @@ def _parse(fetched: Fetched) -> ParsedFeed:
     except Exception as error:
         log.exception("feed parser failed")
         raise CitebotError(f"the feed could not be read ({type(error).__name__})") from None
-
-
-def _read(fetcher: Fetcher, url: str) -> WebArticle:
-    """The item's article, or a ``CitebotError``: an extractor fault is one line too."""
-    try:
-        return fetch_article(fetcher, url)
-    except CitebotError:
-        raise
-    except Exception as error:
-        log.exception("reading %s failed", url)
-        raise CitebotError(f"the page could not be read ({type(error).__name__})") from None
 
 
 def _reason(error: CitebotError, url: str) -> str:

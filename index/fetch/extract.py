@@ -10,6 +10,7 @@ site's article would otherwise be quoted under that site's name).
 from __future__ import annotations
 
 import codecs
+import logging
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from urllib.parse import urlsplit
@@ -19,10 +20,12 @@ import trafilatura.utils
 from index.articles import html, plain
 from index.articles.fields import Source
 from index.articles.files import decode
-from index.errors import ArticleError, FetchError, shown
+from index.errors import ArticleError, CitebotError, FetchError, shown
 from index.fetch import addresses
 from index.fetch.client import Fetched, Fetcher
 from index.fetch.policy import PAGE_TYPES
+
+log = logging.getLogger(__name__)
 
 MAX_TITLE_CHARS = 300
 MAX_FIELD_CHARS = 200
@@ -83,8 +86,18 @@ def extract(fetched: Fetched) -> WebArticle:
 
 
 def fetch_article(fetcher: Fetcher, url: str) -> WebArticle:
-    """Fetch the page at ``url`` and read its article."""
-    return extract(fetcher.get(url, kinds=PAGE_TYPES))
+    """Fetch the page at ``url`` and read its article; a ``CitebotError`` of one line for
+    anything that goes wrong, an extractor's own fault included (pages are hostile input)."""
+    fetched = fetcher.get(url, kinds=PAGE_TYPES)
+    try:
+        return extract(fetched)
+    except CitebotError:
+        raise
+    except Exception as error:
+        log.exception("reading %s failed", url)
+        raise ArticleError(
+            f"{shown(url)}: the page could not be read ({type(error).__name__})"
+        ) from None
 
 
 def _text(fetched: Fetched) -> str:

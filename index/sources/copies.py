@@ -65,12 +65,12 @@ class Copies:
     def path_for_url(self, url: str) -> Path:
         """Where the article fetched from ``url`` is kept (whether or not it is yet)."""
         host = urlsplit(url).hostname or "page"
-        return self.root / f"web-{_slug(host)}-{_digest(url)}.json"
+        return self.root / f"web-{slug(host)}-{_digest(url)}.json"
 
     def path_for_upload(self, name: str, content: bytes, number: int = 1) -> Path:
         stem = Path(name).stem
         suffix = f"-{number}" if number > 1 else ""
-        return self.root / f"upload-{_slug(stem) or 'file'}-{_digest(content)}{suffix}.json"
+        return self.root / f"upload-{slug(stem) or 'file'}-{_digest(content)}{suffix}.json"
 
     def has(self, url: str) -> bool:
         """Whether the page at ``url`` is kept already (a feed need not fetch it again)."""
@@ -124,7 +124,8 @@ class Copies:
                     Path(path).unlink()
 
 
-def _slug(text: str) -> str:
+def slug(text: str) -> str:
+    """``text`` as a short file-name part: lower case, letters and digits, hyphens."""
     return _SLUG.sub("-", text.lower()).strip("-")[:_MAX_SLUG].strip("-")
 
 

@@ -19,9 +19,9 @@ from index.config import EngineConfig
 from index.embedder import Embedder
 from index.errors import ArticleError, CitebotError, IndexMissing
 from index.feeds import FeedRegistry, SyncReport, sync
-from index.fetch import Fetcher, FetchError, fetch_article
+from index.fetch import Fetcher, fetch_article
 from index.records import Article, BuildReport, ParsedArticle, SkippedFile
-from index.sources.copies import Copies, Origin
+from index.sources.copies import Copies, Origin, slug
 
 # An uploaded article: a long one is a few hundred kilobytes; Discord allows 25 MiB a file.
 MAX_UPLOAD_BYTES = 2 * 2**20
@@ -42,12 +42,23 @@ class Intake:
 
 @dataclass(slots=True)
 class _Batch:
-    """Copies written for one add, deleted again if the add does not happen."""
+    """Copies written for one add, deleted again if the add does not happen: a copy left
+    behind without its article would appear at the next rebuild, and would make feeds take
+    its page for one the library has. Used as ``with _Batch(...) as batch:`` around the whole
+    add, so that any failure (an error, Ctrl-C) cleans up."""
 
     copies: Copies
     files: list[Path] = field(default_factory=list)  # article files added with the copies
     written: list[Path] = field(default_factory=list)
     existed: set[Path] = field(default_factory=set)
+    committed: bool = False
+
+    def __enter__(self) -> _Batch:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, *_: object) -> None:
+        if kind is not None and not self.committed:
+            self.copies.delete(p for p in self.written if p not in self.existed)
 
     def save(self, path: Path, record: dict[str, str], origin: Origin) -> None:
         if path.exists():
@@ -59,14 +70,11 @@ class _Batch:
     ) -> BuildReport | None:
         if not (self.files or self.written):
             return None
-        try:
-            return writer.add(
-                [*self.files, *self.written], config, embedder=embedder, progress=progress
-            )
-        except CitebotError:
-            # Not indexed (busy, no text): a copy left behind would appear at the next rebuild.
-            self.copies.delete(p for p in self.written if p not in self.existed)
-            raise
+        report = writer.add(
+            [*self.files, *self.written], config, embedder=embedder, progress=progress
+        )
+        self.committed = True
+        return report
 
 
 def fetcher(config: EngineConfig) -> Fetcher:
@@ -92,18 +100,17 @@ def add_urls(
 ) -> Intake:
     """Fetch each page, extract its article, keep a copy and add them all (with ``files``) in
     one change of the index."""
-    batch = _Batch(Copies(config.index_dir), files=list(files))
     failed = []
-    for url in dict.fromkeys(urls):
-        try:
-            article = fetch_article(fetcher, url)
-        except (FetchError, ArticleError) as error:
-            failed.append(SkippedFile(url, str(error)))
-            continue
-        batch.save(
-            batch.copies.path_for_url(url), article.record(), Origin.now("url", url, added_by)
-        )
-    return Intake(batch.commit(config, embedder, progress), tuple(failed))
+    with _Batch(Copies(config.index_dir), files=list(files)) as batch:
+        for url in dict.fromkeys(urls):
+            try:
+                article = fetch_article(fetcher, url)
+            except CitebotError as error:
+                failed.append(SkippedFile(url, str(error)))
+                continue
+            origin = Origin.now("url", url, added_by)
+            batch.save(batch.copies.path_for_url(url), article.record(), origin)
+        return Intake(batch.commit(config, embedder, progress), tuple(failed))
 
 
 def add_upload(
@@ -121,25 +128,26 @@ def add_upload(
             f"{MAX_UPLOAD_BYTES // 2**20} MiB."
         )
     articles = parse_upload(name, content)
-    batch = _Batch(Copies(config.index_dir))
     origin = Origin.now("upload", Path(name).name, added_by)
-    for number, article in enumerate(articles, 1):
-        path = batch.copies.path_for_upload(name, content, number)
-        batch.save(path, record(article), origin)
-    return Intake(batch.commit(config, embedder, None))
+    with _Batch(Copies(config.index_dir)) as batch:
+        for number, article in enumerate(articles, 1):
+            path = batch.copies.path_for_upload(name, content, number)
+            batch.save(path, record(article), origin)
+        return Intake(batch.commit(config, embedder, None))
 
 
 def parse_upload(name: str, content: bytes) -> list[ParsedArticle]:
     """The articles in an uploaded file, read by the reader its suffix names.
 
-    The bytes are written to a private temporary folder under a fixed name: the name a user
-    gave is used for its suffix and nothing else (no path from it is ever opened).
+    The bytes are written to a private temporary folder under a name made of letters, digits
+    and hyphens from the one the user gave: no path from it is ever opened.
     """
     suffix = Path(name).suffix.lower()
     if suffix not in SUFFIXES:
         raise ArticleError(f"{Path(name).name}: citebot reads {', '.join(sorted(SUFFIXES))} files")
     with tempfile.TemporaryDirectory(prefix="citebot-upload-") as folder:
-        path = Path(folder) / f"upload{suffix}"
+        # The name's stem, made safe, is what an article without a title is called.
+        path = Path(folder) / f"{slug(Path(name).stem) or 'upload'}{suffix}"
         path.write_bytes(content)
         articles, _ = read_articles(path, Path(folder))
     return articles
@@ -184,20 +192,26 @@ def sync_feeds(
     """Fetch what every feed has new and add it in one change.
 
     The registry remembers the items a sync saw; when the add itself fails (another process
-    is writing the index), they are forgotten again, so the next sync fetches them anew.
+    is writing the index, an error, Ctrl-C), they are forgotten again and the feeds' validators
+    dropped, so the next sync fetches them anew. (A process killed between the two still
+    loses them: the registry and the index are two files.)
     """
-    batch = _Batch(Copies(config.index_dir))
     registry = open_feeds(config)
     try:
-        report = sync(registry, fetcher, _known(config, batch.copies))
-        for article in report.added:
-            origin = Origin.now("feed", article.requested, "feed sync")
-            batch.save(batch.copies.path_for_url(article.requested), article.record(), origin)
-        try:
-            return Intake(batch.commit(config, embedder, progress), feeds=report)
-        except CitebotError:
-            registry.forget(article.requested for article in report.added)
-            raise
+        with _Batch(Copies(config.index_dir)) as batch:
+            report = sync(registry, fetcher, _known(config, batch.copies))
+            try:
+                for article in report.added:
+                    origin = Origin.now("feed", article.requested, "feed sync")
+                    path = batch.copies.path_for_url(article.requested)
+                    batch.save(path, article.record(), origin)
+                return Intake(batch.commit(config, embedder, progress), feeds=report)
+            except BaseException:
+                # Not added: the next sync must fetch these items again, and must not be
+                # told "not modified" by a feed whose validators this sync stored.
+                registry.forget(article.requested for article in report.added)
+                registry.reset_validators()
+                raise
     finally:
         registry.close()
 

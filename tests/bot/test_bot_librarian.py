@@ -12,8 +12,8 @@ from unittest.mock import MagicMock
 import discord
 import pytest
 from bot_helpers import ARTICLES, FakeInteraction, fake_member, invoke, sample, write_articles
-from web.local_site import Reply, start, stop
-from web.pages import TRAM, article_page, rss, story
+from local_site import Reply
+from pages import TRAM, article_page, rss, story
 
 from bot import render
 from index import EngineConfig, build
@@ -166,13 +166,6 @@ async def test_questions_are_answered_while_an_article_is_added(
     )
     assert all("Armenia" in a.last.embed.description for a in answers)
     assert (await adding).last.content.startswith("Added **The lighthouse keepers of Skerry**")
-
-
-@pytest.fixture
-def site():
-    server = start()
-    yield server
-    stop(server)
 
 
 async def test_an_owner_adds_a_page_by_url_and_it_answers_with_its_link(

@@ -3,14 +3,15 @@ questions are grouped in tests/bot/test_bot_report.py, with the real one)."""
 
 from __future__ import annotations
 
+import sqlite3
 import struct
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from index import Article, Hit, Passage, Span
-from insights import Asked, Feedback, FeedbackStore, build_report, charts, headline
+from index import Article, CitebotError, Hit, Passage, Span
+from insights import Asked, Feedback, FeedbackStore, StoreConfig, build_report, charts, headline
 from insights.html import render_html
 
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
@@ -98,3 +99,18 @@ def test_the_html_escapes_every_question_and_title(store_path: Path) -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert "&lt;i&gt;why?&lt;/i&gt;" in html
     assert html.count("<img ") == 3
+
+
+def test_a_database_of_an_older_bot_is_one_line(tmp_path: Path) -> None:
+    path = tmp_path / "feedback.sqlite3"
+    with sqlite3.connect(path) as db:  # what the bot wrote before the question log
+        db.execute("CREATE TABLE feedback (question TEXT, user_id INTEGER)")
+    with pytest.raises(CitebotError, match="made by an older citebot: start the bot once"):
+        build_report(path, 30)
+
+
+@pytest.mark.parametrize("days", ["0", "1000000"])
+def test_a_retention_out_of_range_is_one_line_naming_it(days: str) -> None:
+    with pytest.raises(CitebotError, match="CITEBOT_RETENTION_DAYS") as refused:
+        StoreConfig.from_env({"CITEBOT_RETENTION_DAYS": days})
+    assert "\n" not in str(refused.value)

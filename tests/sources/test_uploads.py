@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from index import ArticleError, CitebotError, EngineConfig, build, open_library
+from index import ArticleError, CitebotError, EngineConfig, build, list_articles, open_library
 from index.sources import MAX_UPLOAD_BYTES, Copies, add_upload, remove
 
 pytestmark = pytest.mark.slow
@@ -121,3 +121,11 @@ def test_removing_an_unknown_article_is_one_line(
     build([folder], config, embedder=embedder)
     with pytest.raises(CitebotError, match=r"Not in the index: https://example\.org/nothing"):
         remove(["https://example.org/nothing"], config, embedder=embedder)
+
+
+def test_an_upload_without_a_title_is_named_after_its_file(config, embedder) -> None:
+    text = b"The ferry to Skerry leaves at dawn on Thursdays.\n\nIt returns at dusk.\n"
+    intake = add_upload("ferry-times.txt", text, config, added_by=None, embedder=embedder)
+    (article,) = list_articles(config)
+    assert intake.added == (article.key,)
+    assert article.title == "Ferry times"

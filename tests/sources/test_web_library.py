@@ -8,21 +8,15 @@ import json
 from pathlib import Path
 
 import pytest
-from web.local_site import Reply, Site, start, stop
-from web.pages import TRAM, article_page, rss, story
+from local_site import Reply, Site, stop
+from pages import TRAM, Newsroom, article_page, rss, story
 
 from cli.main import main
+from index import layout
 
 pytestmark = pytest.mark.slow
 
 TRAM_QUESTION = "How often will trams run at peak hours?"
-
-
-@pytest.fixture
-def site():
-    server = start()
-    yield server
-    stop(server)
 
 
 @pytest.fixture
@@ -129,3 +123,24 @@ def test_a_feed_brings_its_new_items_once(library: Path, site: Site, capsys) -> 
     assert main(["feeds", "remove", feed]) == 0
     assert main(["feeds", "list"]) == 0
     assert "No feeds" in capsys.readouterr().out
+
+
+def test_a_feed_whose_add_failed_is_fetched_again_despite_its_etag(
+    library: Path, site: Site, capsys, tmp_path: Path
+) -> None:
+    """The index was busy when a sync had fetched the items: nothing was added, no copy was
+    left, and the next sync fetches them again although the feed would answer 304."""
+    newsroom = Newsroom(site)
+    newsroom.publish(1)
+    feed = site.url("/feed")
+    assert main(["feeds", "add", feed]) == 0
+    index_dir = Path("data/index")  # the default, in cli_env's working folder
+    with layout.writing(index_dir):  # another process is writing the index
+        capsys.readouterr()
+        assert main(["feeds", "sync"]) == 2
+        assert "Another citebot process is writing the index" in capsys.readouterr().err
+    assert not any((index_dir / "sources").glob("*.json"))
+
+    assert main(["feeds", "sync"]) == 0
+    assert "1 new or changed" in capsys.readouterr().out
+    assert ask("What does the second paragraph of story 1 add?", capsys)["answered"]

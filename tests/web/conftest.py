@@ -9,13 +9,6 @@ from local_site import Site, start, stop
 
 
 @pytest.fixture
-def site() -> Iterator[Site]:
-    server = start()
-    yield server
-    stop(server)
-
-
-@pytest.fixture
 def tls_site() -> Iterator[Site]:
     server = start("https")
     yield server

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from index.fetch import Fetcher, FetchPolicy
 
-DATA = Path(__file__).parent / "data"
+DATA = Path(__file__).parent / "web" / "data"
 CERT = DATA / "citebot-test.pem"  # a self-signed certificate for citebot.test, test use only
 KEY = DATA / "citebot-test.key"
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from html import escape
 
+from local_site import Reply
+
 
 def article_page(
     title: str,
@@ -76,3 +78,36 @@ def rdf(base: str, items: list[tuple[str, str]], title: str = "Harbour RDF") -> 
         f'<channel rdf:about="{base}/feed"><title>{escape(title)}</title><link>{base}/</link>'
         f"</channel>{entries}</rdf:RDF>"
     ).encode()
+
+
+FEED_TYPE = "application/rss+xml"
+
+
+class Newsroom:
+    """A site with a feed whose items can be added, answering 304 to a conditional GET."""
+
+    def __init__(self, site, kind=rss):
+        self.site = site
+        self.kind = kind
+        self.items: list[tuple[str, str]] = []
+        site.serve("/feed", self.feed)
+
+    def publish(self, number: int, *, page: bool = True) -> str:
+        path = f"/news/{number}"
+        self.items.insert(0, (f"Story {number}", path))
+        if page:
+            self.site.page(path, article_page(f"Story {number}", story(number)))
+        return self.site.url(path)
+
+    def feed(self, request):
+        tag = f'"{len(self.items)}"'
+        if request.headers.get("if-none-match") == tag:
+            return Reply(status=304, content_type=None, headers={"ETag": tag})
+        return Reply(
+            body=self.kind(self.site.base, self.items),
+            content_type=FEED_TYPE,
+            headers={"ETag": tag},
+        )
+
+    def fetches(self, path: str) -> int:
+        return len(self.site.hits(path))
