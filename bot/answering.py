@@ -22,6 +22,7 @@ from index import (
     Article,
     Embedder,
     EngineConfig,
+    Hit,
     IndexInfo,
     Library,
     Passage,
@@ -85,9 +86,14 @@ class AnswerService:
 
         return await self.run(search_and_render, question)
 
-    async def context(self, passage: Passage) -> tuple[list[Passage], list[Passage]]:
-        """The paragraphs just before and after ``passage`` ("Show context")."""
-        return await self.run(self.library.context, passage)
+    async def context(self, hit: Hit) -> tuple[list[Passage], list[Passage]]:
+        """The paragraphs just before and after the hit's passage ("Show context"), found
+        again by its article if the index changed since the answer."""
+
+        def context(passage: Passage) -> tuple[list[Passage], list[Passage]]:
+            return self.library.context(passage, article_key=hit.article.key)
+
+        return await self.run(context, hit.passage)
 
     async def articles(self) -> list[Article]:
         """The indexed articles by title, sorted in the worker: titles may be of any length."""

@@ -118,7 +118,7 @@ class AnswerView(ExpiringView):
         if self.context is None:
             await interaction.response.defer()
             try:
-                self.context = await self._service.context(self.hit.passage)
+                self.context = await self._service.context(self.hit)
             except SearchTimeout:
                 await interaction.followup.send(
                     render.TOO_SLOW, ephemeral=True, allowed_mentions=render.NO_MENTIONS

@@ -54,6 +54,11 @@ class Catalog:
         for store in self.stores:
             store.close()
 
+    @property
+    def size(self) -> int:
+        """Passage ids run from 0 to ``size - 1`` (tombstoned ones included)."""
+        return int(self.passage_offsets[-1]) + self.infos[-1].passages if self.infos else 0
+
     def segment_of(self, passage_id: int) -> int:
         return int(np.searchsorted(self.passage_offsets, passage_id, side="right")) - 1
 

@@ -141,10 +141,19 @@ class Library:
         return self._snapshot.store.articles()
 
     def context(
-        self, passage: Passage, before: int = 1, after: int = 1
+        self, passage: Passage, before: int = 1, after: int = 1, *, article_key: str | None = None
     ) -> tuple[list[Passage], list[Passage]]:
-        """The passages around ``passage`` in its article (for "Show context")."""
-        return self._snapshot.store.neighbours(passage, before, after)
+        """The passages around ``passage`` in its article (for "Show context").
+
+        A passage kept from an answer given before the index changed (a merge renumbers
+        passages; a rebuild, everything) is found again by ``article_key`` and its place in
+        the article; when its article is gone or changed, there is no context to show.
+        """
+        store = self._snapshot.store
+        current = _same_passage(store, passage, article_key)
+        if current is None:
+            return [], []
+        return store.neighbours(current, before, after)
 
     def info(self) -> IndexInfo:
         snapshot = self._snapshot
@@ -182,6 +191,26 @@ class Library:
 
     def close(self) -> None:
         self._snapshot.store.close()
+
+
+def _same_passage(store: Catalog, passage: Passage, article_key: str | None) -> Passage | None:
+    """``passage`` as ``store`` numbers it now, or None when it is no longer there."""
+    found = store.passages([passage.id]) if 0 <= passage.id < store.size else []
+    same = found and (found[0].text, found[0].start) == (passage.text, passage.start)
+    if same and store.articles([found[0].article_id]):  # and its article not removed since
+        return found[0]
+    article = next((a for a in store.articles() if a.key == article_key), None)
+    if article is None:
+        return None
+    first, last = store.passage_range(article.id)
+    return next(
+        (
+            p
+            for p in store.passages(range(first, last + 1))
+            if (p.text, p.start) == (passage.text, passage.start)
+        ),
+        None,
+    )
 
 
 def open_library(config: EngineConfig, *, embedder: Embedder | None = None) -> Library:

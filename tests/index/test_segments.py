@@ -204,3 +204,42 @@ def test_the_policy_merges_small_segments_once_they_pile_up(tmp_path, embedder, 
     library = open_library(config, embedder=embedder)
     assert library.info().segments < MERGE_FACTOR
     assert library.info().articles == MERGE_FACTOR
+
+
+def test_context_of_an_answer_given_before_a_merge_is_found_again(
+    tmp_path, embedder, write_markdown
+):
+    """A merge renumbers passages; "Show context" under an older answer must still show its
+    own article's paragraphs, found by the article's key, not whatever now has those ids."""
+    config = EngineConfig(index_dir=tmp_path / "index", cache_dir=tmp_path / "cache")
+    folder = tmp_path / "articles"
+    trams = [
+        "The council approved a tram line to the harbour on Tuesday evening, after two years "
+        "of debate about its route, its cost and the stops it would serve along the quays.",
+        "Trams will run every six minutes at peak hours and every ten minutes in the evening, "
+        "the transport office said, with the last tram leaving the harbour at midnight.",
+        "Building starts in the spring and the first passengers are expected in 2028, once "
+        "the tracks along the old railway embankment and the new depot are finished.",
+    ]
+    write_markdown(folder, "b.md", "Harbour trams", trams)
+    write_markdown(folder, "a.md", "Sourdough", [
+        "A sourdough starter is flour and water that wild yeast and bacteria ferment slowly "
+        "over several days in a warm kitchen, until it bubbles and smells sour.",
+        "Feed it every day with fresh flour and water to keep it active, or keep it in the "
+        "refrigerator and feed it once a week when you bake less often.",
+    ])  # fmt: skip
+    build([folder], config, embedder=embedder)
+    library = open_library(config, embedder=embedder)
+    hit = library.search("How often will trams run at peak hours?").best
+    assert hit is not None and hit.article.title == "Harbour trams"
+
+    remove(["a.md"], config, embedder=embedder)
+    merge(config, everything=True)  # the trams' passages are renumbered from 0
+    assert library.refresh()
+    moved = library.snapshot.store.passages(range(library.snapshot.store.size))
+    assert hit.passage.id not in [p.id for p in moved if p.text == hit.passage.text]
+
+    before, after = library.context(hit.passage, article_key=hit.article.key)
+    assert [p.text for p in before] == trams[:1]
+    assert [p.text for p in after] == trams[2:]
+    library.close()
