@@ -149,7 +149,12 @@ class AnswerView(ExpiringView):
 
     async def _vote(self, interaction: discord.Interaction, vote: Vote) -> None:
         feedback = Feedback(
-            self.answer.question, self.hit, vote, interaction.user.id, self.question_id
+            self.answer.question,
+            self.hit,
+            vote,
+            interaction.user.id,
+            self.question_id,
+            asker_id=self.asker_id,
         )
         await self._service.run(self._feedback.record, feedback)
         self._metrics.vote(vote)

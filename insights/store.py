@@ -65,7 +65,9 @@ CREATE INDEX IF NOT EXISTS questions_asked ON questions (asked_at);
 """
 # Columns the feedback table gained after its first release; an older database gets them when
 # it is opened (SQLite adds a column in place, existing rows read NULL).
-_FEEDBACK_ADDED = {"article_title": "TEXT", "question_id": "INTEGER"}
+_FEEDBACK_ADDED = {"article_title": "TEXT", "question_id": "INTEGER", "asker_id": "INTEGER"}
+FORGOTTEN = "(forgotten)"
+"""What a vote keeps of a question whose asker asked to be forgotten, or past the retention."""
 
 
 def now_text(moment: datetime | None = None) -> str:
@@ -82,6 +84,9 @@ class Feedback:
     vote: Vote
     user_id: int
     question_id: int | None = None
+    # Who asked the question voted on: anyone may vote on an answer, and the vote keeps the
+    # question's text, which is the asker's to have forgotten.
+    asker_id: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,8 +128,8 @@ class FeedbackStore:
         with self._lock, self._db:
             self._db.execute(
                 "INSERT INTO feedback (question, passage_id, article_key, paragraph, vote, "
-                "user_id, created_at, article_title, question_id) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "user_id, created_at, article_title, question_id, asker_id) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     feedback.question,
                     passage.id,
@@ -135,6 +140,7 @@ class FeedbackStore:
                     now_text(),
                     article.title,
                     feedback.question_id,
+                    feedback.asker_id,
                 ),
             )
 
@@ -166,16 +172,25 @@ class FeedbackStore:
             return int(cursor.lastrowid or 0)
 
     def forget(self, user_id: int) -> Forgotten:
-        """Delete every row of ``user_id``, votes and questions; says how many of each."""
+        """Delete every row of ``user_id``, votes and questions, and the text of their
+        questions from other people's votes on their answers; says how many of each."""
         with self._lock, self._db:
             votes = self._db.execute("DELETE FROM feedback WHERE user_id = ?", (user_id,))
             asked = self._db.execute("DELETE FROM questions WHERE user_id = ?", (user_id,))
+            self._db.execute(
+                "UPDATE feedback SET question = ? WHERE asker_id = ?", (FORGOTTEN, user_id)
+            )
             return Forgotten(votes.rowcount, asked.rowcount)
 
     def purge(self, days: int, now: datetime | None = None) -> int:
-        """Delete logged questions older than ``days``; returns how many."""
+        """Delete logged questions older than ``days``, and the question text of older votes
+        (a vote keeps its passage and its 👍/👎: what the report counts); returns how many
+        questions were deleted."""
         cutoff = now_text((now or datetime.now(UTC)) - timedelta(days=days))
         with self._lock, self._db:
+            self._db.execute(
+                "UPDATE feedback SET question = ? WHERE created_at < ?", (FORGOTTEN, cutoff)
+            )
             return self._db.execute("DELETE FROM questions WHERE asked_at < ?", (cutoff,)).rowcount
 
     def close(self) -> None:

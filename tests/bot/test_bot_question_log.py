@@ -99,7 +99,8 @@ async def test_forget_deletes_a_users_questions_and_votes_and_no_one_elses(
     assert forgot.content == "Deleted 1 feedback rows and 2 logged questions of yours."
     db = tmp_path / "feedback.sqlite3"
     assert rows(db, "SELECT user_id FROM questions") == [(72,)]
-    assert rows(db, "SELECT user_id FROM feedback") == [(72,)]
+    # Their vote on my answer stays, without my question's text.
+    assert rows(db, "SELECT user_id, question FROM feedback") == [(72, "(forgotten)")]
 
 
 async def test_questions_past_the_retention_are_deleted_at_start_and_daily(
