@@ -26,12 +26,13 @@ from index import Article, BuildReport, CitebotError, EngineConfig
 from index.feeds import Feed
 from index.sources import (
     Intake,
+    add_feed_items,
     add_upload,
     add_urls,
+    fetch_feeds,
     fetcher,
     open_feeds,
     remove,
-    sync_feeds,
 )
 
 log = logging.getLogger(__name__)
@@ -74,6 +75,7 @@ class Librarian:
         # The questions' model, in small batches: a question waits for one, not an article.
         self._embedder = service.library.embedder.sharing(ADD_BATCH)
         self._syncing: asyncio.Task[None] | None = None
+        self._sync_lock = asyncio.Lock()
 
     async def add_url(self, url: str, added_by: str) -> Change:
         return await self._change(
@@ -111,14 +113,17 @@ class Librarian:
         await self._write(self._registry_call, lambda registry: registry.remove(url))
 
     async def sync(self) -> Change:
-        """Fetch what every feed has new and add it (counted in ``/metrics``)."""
+        """Fetch what every feed has new and add it (counted in ``/metrics``).
+
+        The fetching (a second a request per site, many items) runs outside the writer
+        thread, so an owner's ``/library add`` does not queue behind it; one sync at a time.
+        """
         try:
-            change = await self._change(
-                sync_feeds,
-                self.config,
-                fetcher=self._fetcher,
-                embedder=self._embedder,
-            )
+            async with self._sync_lock:
+                report = await asyncio.to_thread(fetch_feeds, self.config, fetcher=self._fetcher)
+                change = await self._change(
+                    add_feed_items, report, self.config, embedder=self._embedder
+                )
         except Exception:
             self.metrics.feed_sync_failed()
             raise

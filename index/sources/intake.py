@@ -189,31 +189,52 @@ def sync_feeds(
     embedder: Embedder | None = None,
     progress: writer.Progress | None = None,
 ) -> Intake:
-    """Fetch what every feed has new and add it in one change.
+    """Fetch what every feed has new and add it in one change (``fetch_feeds`` then
+    ``add_feed_items``)."""
+    return add_feed_items(
+        fetch_feeds(config, fetcher=fetcher), config, embedder=embedder, progress=progress
+    )
 
-    The registry remembers the items a sync saw; when the add itself fails (another process
-    is writing the index, an error, Ctrl-C), they are forgotten again and the feeds' validators
-    dropped, so the next sync fetches them anew. (A process killed between the two still
-    loses them: the registry and the index are two files.)
-    """
+
+def fetch_feeds(config: EngineConfig, *, fetcher: Fetcher) -> SyncReport:
+    """What every feed has new, fetched (the network part of a sync: seconds to minutes, so
+    the bot runs it outside its writer thread). The registry remembers the items as seen."""
     registry = open_feeds(config)
     try:
-        with _Batch(Copies(config.index_dir)) as batch:
-            report = sync(registry, fetcher, _known(config, batch.copies))
-            try:
-                for article in report.added:
-                    origin = Origin.now("feed", article.requested, "feed sync")
-                    path = batch.copies.path_for_url(article.requested)
-                    batch.save(path, article.record(), origin)
-                return Intake(batch.commit(config, embedder, progress), feeds=report)
-            except BaseException:
-                # Not added: the next sync must fetch these items again, and must not be
-                # told "not modified" by a feed whose validators this sync stored.
-                registry.forget(article.requested for article in report.added)
-                registry.reset_validators()
-                raise
+        return sync(registry, fetcher, _known(config, Copies(config.index_dir)))
     finally:
         registry.close()
+
+
+def add_feed_items(
+    report: SyncReport,
+    config: EngineConfig,
+    *,
+    embedder: Embedder | None = None,
+    progress: writer.Progress | None = None,
+) -> Intake:
+    """Add the articles a sync fetched, in one change.
+
+    When the add fails (another process is writing the index, an error, Ctrl-C), the items
+    are forgotten and the feeds' validators dropped, so the next sync fetches them anew and is
+    not told "not modified". (A process killed between the fetch and the add still loses
+    them: the registry and the index are two files.)
+    """
+    try:
+        with _Batch(Copies(config.index_dir)) as batch:
+            for article in report.added:
+                origin = Origin.now("feed", article.requested, "feed sync")
+                path = batch.copies.path_for_url(article.requested)
+                batch.save(path, article.record(), origin)
+            return Intake(batch.commit(config, embedder, progress), feeds=report)
+    except BaseException:
+        registry = open_feeds(config)
+        try:
+            registry.forget(article.requested for article in report.added)
+            registry.reset_validators()
+        finally:
+            registry.close()
+        raise
 
 
 def open_feeds(config: EngineConfig) -> FeedRegistry:
