@@ -107,7 +107,8 @@ def add(
         except IndexMissing:  # adding to no index starts one
             new = _distinct_keys(new)
             keys = tuple(sorted(e.key for e in new))
-            return _write(config, embedder, new, progress, _Asked(started, added=keys))
+            asked = _Asked(started, added=keys, skipped=skipped)
+            return _write(config, embedder, new, progress, asked)
         with current:
             live = current.catalog.live()
             files = {Path(e.path).resolve() for e in new}

@@ -26,7 +26,8 @@ from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from index.errors import CitebotError
+from index.errors import CitebotError, FetchError
+from index.fetch import addresses
 from index.layout import SOURCES
 
 Kind = Literal["url", "feed", "upload"]
@@ -63,7 +64,11 @@ class Copies:
         self.root = index_dir / SOURCES
 
     def path_for_url(self, url: str) -> Path:
-        """Where the article fetched from ``url`` is kept (whether or not it is yet)."""
+        """Where the article fetched from ``url`` is kept (whether or not it is yet). The
+        address is normalised as the fetcher takes it (host case, fragment, default port),
+        so one page asked for under two spellings is one copy."""
+        with contextlib.suppress(FetchError):
+            url = addresses.parse(url).url
         host = urlsplit(url).hostname or "page"
         return self.root / f"web-{slug(host)}-{_digest(url)}.json"
 

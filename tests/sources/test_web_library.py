@@ -144,3 +144,13 @@ def test_a_feed_whose_add_failed_is_fetched_again_despite_its_etag(
     assert main(["feeds", "sync"]) == 0
     assert "1 new or changed" in capsys.readouterr().out
     assert ask("What does the second paragraph of story 1 add?", capsys)["answered"]
+
+
+def test_one_page_under_two_spellings_is_one_article(library: Path, site: Site, capsys) -> None:
+    url = site.page("/news/tram", article_page("A tram for the harbour", TRAM))
+    assert main(["index", "add", url]) == 0
+    shouted = url.replace("http://", "HTTP://") + "#timetable"
+    assert main(["index", "add", shouted]) == 0
+    capsys.readouterr()
+    assert main(["index", "list"]) == 0
+    assert capsys.readouterr().out.count("A tram for the harbour") == 1
