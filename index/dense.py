@@ -79,21 +79,43 @@ class DenseIndex:
                 f"{path} is damaged ({reason}): rebuild the index with `citebot index build DIR`."
             ) from None
 
-    def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
-        """Ids and cosine scores of the ``k`` nearest passages (fewer if the library is small)."""
+    def search(
+        self, query: np.ndarray, k: int, skip: Skip | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Ids and cosine scores of the ``k`` nearest passages not in ``skip`` (fewer if the
+        library is small)."""
         k = min(k, self._index.ntotal)
         if k == 0:
             return np.empty(0, dtype=np.int64), np.empty(0, dtype=np.float32)
-        scores, ids = self._index.search(query.reshape(1, -1), k)
+        params = None
+        if skip is not None:
+            params = (
+                faiss.SearchParametersHNSW(sel=skip.selector, efSearch=HNSW_EF_SEARCH)
+                if isinstance(self._index, faiss.IndexHNSW)
+                else faiss.SearchParameters(sel=skip.selector)
+            )
+        scores, ids = self._index.search(query.reshape(1, -1), k, params=params)
         keep = ids[0] >= 0
         return ids[0][keep], scores[0][keep]
+
+
+class Skip:
+    """Ids a search passes over (a segment's tombstoned passages), as a FAISS selector: the
+    search itself leaves them out, so it asks for ``k`` and gets ``k`` live passages however
+    many are tombstoned (asking for ``k`` plus their number made a question's cost grow with
+    the tombstones: 6 ms instead of 1 at 29% of 40,000)."""
+
+    def __init__(self, ids: np.ndarray) -> None:
+        self._ids = np.ascontiguousarray(ids, dtype=np.int64)  # FAISS keeps a pointer to it
+        self._batch = faiss.IDSelectorBatch(len(self._ids), faiss.swig_ptr(self._ids))
+        self.selector = faiss.IDSelectorNot(self._batch)
 
 
 class SegmentedDense:
     """Every segment's FAISS index searched as one library's.
 
-    Each segment gives its own ``k`` best live passages (asking for as many more as it has
-    tombstones, so that dropping them still leaves ``k``); the best ``k`` of all are then those
+    Each segment gives its own ``k`` best live passages (its tombstoned ones passed over by the
+    search itself, ``Skip``); the best ``k`` of all are then those
     of one index over the live passages, exactly so for flat segments. The retriever rescores
     the candidates with the exact vectors, so the answer is the same as long as they are.
     """
@@ -101,7 +123,8 @@ class SegmentedDense:
     def __init__(
         self, indexes: Sequence[DenseIndex], offsets: np.ndarray, deleted: Sequence[np.ndarray]
     ) -> None:
-        self._parts = list(zip(indexes, np.asarray(offsets).tolist(), deleted, strict=True))
+        skips = [Skip(dead) if len(dead) else None for dead in deleted]
+        self._parts = list(zip(indexes, np.asarray(offsets).tolist(), skips, strict=True))
 
     @property
     def kind(self) -> str:
@@ -111,11 +134,8 @@ class SegmentedDense:
     def search(self, query: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
         """Global ids and cosine scores of the ``k`` nearest live passages, best first."""
         found_ids, found_scores = [], []
-        for index, offset, dead in self._parts:
-            ids, scores = index.search(query, k + len(dead))
-            if len(dead):
-                keep = ~np.isin(ids, dead)
-                ids, scores = ids[keep], scores[keep]
+        for index, offset, skip in self._parts:
+            ids, scores = index.search(query, k, skip)
             found_ids.append(ids.astype(np.int64) + offset)
             found_scores.append(scores)
         ids, scores = np.concatenate(found_ids), np.concatenate(found_scores)
