@@ -161,11 +161,8 @@ class Librarian:
             )
 
     def _registry_call(self, call: Callable[..., _T]) -> _T:
-        registry = open_feeds(self.config)
-        try:
+        with open_feeds(self.config) as registry:
             return call(registry)
-        finally:
-            registry.close()
 
     async def _change(self, call: Callable[..., Intake], *args: object, **kwargs: object) -> Change:
         intake = await self._write(call, *args, **kwargs)

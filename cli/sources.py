@@ -44,14 +44,10 @@ def handle_add(args: argparse.Namespace, config: EngineConfig, console: Console)
     files = [Path(item) for item in args.items if not is_url(item)]
     if not (urls or files):
         raise CitebotError("Give article files, folders or URLs to add (or --from FILE).")
-    client = fetcher(config)
-    try:
-        with progress_bar(console) as progress:
-            intake = add_urls(
-                urls, config, fetcher=client, added_by=who(), files=files, progress=progress
-            )
-    finally:
-        client.close()
+    with fetcher(config) as client, progress_bar(console) as progress:
+        intake = add_urls(
+            urls, config, fetcher=client, added_by=who(), files=files, progress=progress
+        )
     _print_intake(console, intake)
     return 0 if intake.added else 1
 
@@ -75,16 +71,11 @@ def handle_feeds(args: argparse.Namespace, config: EngineConfig, console: Consol
     if args.action in ("add", "remove") and not args.url:
         raise CitebotError(f"`citebot feeds {args.action}` takes the feed's URL.")
     if args.action == "sync":
-        client = fetcher(config)
-        try:
-            with progress_bar(console) as progress:
-                intake = sync_feeds(config, fetcher=client, progress=progress)
-        finally:
-            client.close()
+        with fetcher(config) as client, progress_bar(console) as progress:
+            intake = sync_feeds(config, fetcher=client, progress=progress)
         _print_intake(console, intake)
         return 0
-    registry = open_feeds(config)
-    try:
+    with open_feeds(config) as registry:
         if args.action == "add":
             feed = registry.add(args.url, added_by=who())
             console.print(
@@ -95,8 +86,6 @@ def handle_feeds(args: argparse.Namespace, config: EngineConfig, console: Consol
             console.print(render.plain(f"No longer following {args.url}."))
         else:
             _print_feeds(console, registry.feeds())
-    finally:
-        registry.close()
     return 0
 
 

@@ -116,6 +116,12 @@ class FeedRegistry:
         with self._lock:
             self._db.close()
 
+    def __enter__(self) -> FeedRegistry:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
     # What a sync reads and records (index/feeds/sync.py).
 
     def validators(self, url: str) -> tuple[str | None, str | None]:

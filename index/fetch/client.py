@@ -244,6 +244,12 @@ class Fetcher:
         self._closed = True
         self._robots.clear()
 
+    def __enter__(self) -> Fetcher:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
     def _request(
         self,
         url: str,

@@ -199,11 +199,8 @@ def sync_feeds(
 def fetch_feeds(config: EngineConfig, *, fetcher: Fetcher) -> SyncReport:
     """What every feed has new, fetched (the network part of a sync: seconds to minutes, so
     the bot runs it outside its writer thread). The registry remembers the items as seen."""
-    registry = open_feeds(config)
-    try:
+    with open_feeds(config) as registry:
         return sync(registry, fetcher, _known(config, Copies(config.index_dir)))
-    finally:
-        registry.close()
 
 
 def add_feed_items(
@@ -228,12 +225,9 @@ def add_feed_items(
                 batch.save(path, article.record(), origin)
             return Intake(batch.commit(config, embedder, progress), feeds=report)
     except BaseException:
-        registry = open_feeds(config)
-        try:
+        with open_feeds(config) as registry:
             registry.forget(article.requested for article in report.added)
             registry.reset_validators()
-        finally:
-            registry.close()
         raise
 
 
