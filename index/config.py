@@ -119,6 +119,30 @@ class EngineConfig:
     # Where exported ONNX models are kept (the package folder may be read-only).
     cache_dir: Path = field(default_factory=default_cache_dir)
     retrieval: RetrievalConfig = field(default_factory=RetrievalConfig)
+    # Where the libraries of single servers live, one folder each named by the server's id
+    # (``index.servers``); None: ``servers`` beside the shared index.
+    servers_dir: Path | None = None
+    # The server whose library this configuration is for; None: the shared library.
+    server_id: int | None = None
+
+    @property
+    def servers_root(self) -> Path:
+        """The folder holding each server's library (``<root>/<server id>``)."""
+        return (
+            self.servers_dir if self.servers_dir is not None else self.index_dir.parent / "servers"
+        )
+
+    def for_server(self, server_id: int | None) -> EngineConfig:
+        """This configuration for one server's own library (None: the shared one, as is).
+
+        Everything but where the index lives is the same: one model serves every library.
+        """
+        if server_id is None:
+            return self
+        if server_id <= 0:
+            raise CitebotError(f"A server id is a positive number, not {server_id}.")
+        root = self.servers_root
+        return replace(self, index_dir=root / str(server_id), servers_dir=root, server_id=server_id)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], **overrides: object) -> EngineConfig:
@@ -245,6 +269,7 @@ class EngineSettings(EnvSettings):
     threshold: Probability = _DEFAULTS.retrieval.threshold
     fetch_private: bool = _DEFAULTS.fetch.allow_private
     fetch_contact: str | None = _DEFAULTS.fetch.contact
+    servers_dir: Path | None = _DEFAULTS.servers_dir
 
 
 def environment(dotenv: Path = Path(".env")) -> dict[str, str]:

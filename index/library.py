@@ -90,10 +90,11 @@ class Library:
     def snapshot(self) -> Snapshot:
         return self._snapshot
 
-    def search(self, question: str) -> Answer:
+    def search(self, question: str, *, threshold: float | None = None) -> Answer:
         """The best passage for ``question``, or a "not in the library" answer.
 
-        The best passage is answered when its confidence reaches the threshold. Alternatives
+        The best passage is answered when its confidence reaches the threshold (the
+        configuration's, unless a server set its own). Alternatives
         are judged on relevance alone (``present``): their confidence is low by construction,
         since they rank below the best, yet they may be relevant sources worth showing.
         """
@@ -103,11 +104,12 @@ class Library:
         if not ranked:
             return Answer(question, answered=False, best=None)
         (best, _, _), rest = ranked[0], ranked[1:]
-        answered = best.score >= retrieval.threshold
+        threshold = retrieval.threshold if threshold is None else threshold
+        answered = best.score >= threshold
         alternatives = tuple(
             hit
             for hit, relevance, subject in rest
-            if answered and presence(relevance, retrieval) * subject >= retrieval.threshold
+            if answered and presence(relevance, retrieval) * subject >= threshold
         )
         return Answer(question, answered, best, alternatives)
 

@@ -1,0 +1,45 @@
+"""Where servers' libraries are on disk: which exist, and deleting one."""
+
+from __future__ import annotations
+
+import os
+import secrets
+import shutil
+
+from index import layout
+from index.config import EngineConfig
+from index.errors import CitebotError
+
+
+def has_library(config: EngineConfig) -> bool:
+    """Whether ``config.index_dir`` holds a published index (cheap: one readlink)."""
+    return layout.current_id(config.index_dir) is not None
+
+
+def server_ids(config: EngineConfig) -> list[int]:
+    """The servers that have a folder under the servers root (a library, feeds or copies)."""
+    try:
+        names = [entry.name for entry in os.scandir(config.servers_root) if entry.is_dir()]
+    except FileNotFoundError:
+        return []
+    return sorted(int(name) for name in names if name.isdigit() and int(name) > 0)
+
+
+def delete_server(config: EngineConfig, server_id: int) -> bool:
+    """Delete a server's library folder; False when it had none.
+
+    The folder is first renamed out of the way (one rename(2)), so a reader or writer that
+    comes next finds no library rather than half of one. Refused (``IndexBusy``) while a
+    writer is at work on it.
+    """
+    root = config.for_server(server_id).index_dir
+    if not root.is_dir():
+        return False
+    with layout.writing(root):
+        doomed = root.with_name(f".deleted-{server_id}-{secrets.token_hex(4)}")
+        try:
+            root.rename(doomed)
+        except OSError as error:
+            raise CitebotError(f"Cannot delete {root}: {error.strerror}.") from None
+    shutil.rmtree(doomed, ignore_errors=True)
+    return True
