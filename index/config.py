@@ -124,6 +124,9 @@ class EngineConfig:
     servers_dir: Path | None = None
     # The server whose library this configuration is for; None: the shared library.
     server_id: int | None = None
+    # Libraries a process keeps open at once (``LibraryPool``); the least recently used one
+    # beyond this is closed. A small library costs a few MB open and ~10 ms to open again.
+    open_libraries: int = 64
 
     @property
     def servers_root(self) -> Path:
@@ -270,6 +273,7 @@ class EngineSettings(EnvSettings):
     fetch_private: bool = _DEFAULTS.fetch.allow_private
     fetch_contact: str | None = _DEFAULTS.fetch.contact
     servers_dir: Path | None = _DEFAULTS.servers_dir
+    open_libraries: PositiveInt = _DEFAULTS.open_libraries
 
 
 def environment(dotenv: Path = Path(".env")) -> dict[str, str]:
