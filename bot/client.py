@@ -76,17 +76,24 @@ class CitebotBot(commands.Bot):
     def observed(self) -> State:
         """What ``/healthz`` and ``/metrics`` report, read now."""
         service = getattr(self, "service", None)
-        open_index = service is not None and not service.closed
-        manifest = service.library.snapshot.manifest if open_index else None
+        serving = service if service is not None and not service.closed else None
+        shared = serving.shared if serving else None
+        manifest = shared.snapshot.manifest if shared else None
         return State(
             gateway_connected=not self.is_closed()
             and self.gateway.connected(self.shard_count or 1),
-            index_version=service.version if open_index else None,
+            index_version=shared.snapshot.version.id if shared else None,
             passages=manifest.passages if manifest else 0,
             articles=manifest.articles if manifest else 0,
             loaded_at=service.loaded_at if service else 0.0,
             search_timeouts=service.timeouts if service else 0,
+            # Closed, nothing answers; open, servers' own libraries open on demand.
+            shared_required=serving is None or self.settings.shared_library == "fallback",
+            libraries_open=len(serving.pool.open_ids()) if serving else 0,
         )
+
+    def server_settings(self, guild_id: int | None) -> Settings:  # TEMP until guilds lands
+        return self.settings
 
     async def setup_hook(self) -> None:
         settings = self.settings
@@ -96,6 +103,7 @@ class CitebotBot(commands.Bot):
             workers=settings.workers,
             max_in_flight=settings.max_in_flight,
             timeout=settings.search_timeout,
+            shared_fallback=settings.shared_library == "fallback",
         )
         self.feedback = FeedbackStore(settings.store.path)
         self.librarian = Librarian(self.service, settings.engine, self.metrics)

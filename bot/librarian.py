@@ -6,6 +6,10 @@ changes never race for the index's writer lock. Each change ends with a refresh 
 library, so a new article answers within seconds, without a restart. Feeds are synced every
 ``CITEBOT_FEED_INTERVAL`` minutes in the background; one bad feed or page is a logged line and
 the next goes on.
+
+Every change names the server it is for (None: the shared library) and acts on that server's
+own library, which the first change creates: an owner in one server can neither see nor change
+another's.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from bot.answering import AnswerService
 from bot.metrics import Metrics
 from index import Article, BuildReport, CitebotError, EngineConfig
 from index.feeds import Feed
+from index.servers import ServerId, server_ids
 from index.sources import (
     Intake,
     add_feed_items,
@@ -31,6 +36,7 @@ from index.sources import (
     add_urls,
     fetch_feeds,
     fetcher,
+    follows_feeds,
     open_feeds,
     remove,
 )
@@ -73,56 +79,63 @@ class Librarian:
             max_workers=1, thread_name_prefix="citebot-writer", initializer=yield_to_questions
         )
         # The questions' model, in small batches: a question waits for one, not an article.
-        self._embedder = service.library.embedder.sharing(ADD_BATCH)
+        self._embedder = service.embedder.sharing(ADD_BATCH)
         self._syncing: asyncio.Task[None] | None = None
         self._sync_lock = asyncio.Lock()
 
-    async def add_url(self, url: str, added_by: str) -> Change:
+    async def add_url(self, server: ServerId, url: str, added_by: str) -> Change:
         return await self._change(
+            server,
             add_urls,
             [url],
-            self.config,
+            self.config.for_server(server),
             fetcher=self._fetcher,
             added_by=added_by,
             embedder=self._embedder,
         )
 
-    async def add_file(self, name: str, content: bytes, added_by: str) -> Change:
+    async def add_file(self, server: ServerId, name: str, content: bytes, added_by: str) -> Change:
         return await self._change(
+            server,
             add_upload,
             name,
             content,
-            self.config,
+            self.config.for_server(server),
             added_by=added_by,
             embedder=self._embedder,
         )
 
-    async def remove(self, article: str, removed_by: str) -> Change:
-        report = await self._write(remove, [article], self.config, embedder=self._embedder)
+    async def remove(self, server: ServerId, article: str, removed_by: str) -> Change:
+        config = self.config.for_server(server)
+        report = await self._write(remove, [article], config, embedder=self._embedder)
         log.info("%s removed %s", removed_by, ", ".join(report.removed))
-        await self.service.reload()
+        await self.service.reload(server)
         return Change((), removed=report.removed)
 
-    async def feeds(self) -> list[Feed]:
-        return await self._write(self._registry_call, lambda registry: registry.feeds())
+    async def feeds(self, server: ServerId) -> list[Feed]:
+        return await self._write(self._registry_call, server, lambda registry: registry.feeds())
 
-    async def follow(self, url: str, added_by: str) -> Feed:
-        return await self._write(self._registry_call, lambda r: r.add(url, added_by=added_by))
+    async def follow(self, server: ServerId, url: str, added_by: str) -> Feed:
+        return await self._write(
+            self._registry_call, server, lambda r: r.add(url, added_by=added_by)
+        )
 
-    async def unfollow(self, url: str) -> None:
-        await self._write(self._registry_call, lambda registry: registry.remove(url))
+    async def unfollow(self, server: ServerId, url: str) -> None:
+        await self._write(self._registry_call, server, lambda registry: registry.remove(url))
 
-    async def sync(self) -> Change:
-        """Fetch what every feed has new and add it (counted in ``/metrics``).
+    async def sync(self, server: ServerId) -> Change:
+        """Fetch what every feed of ``server``'s library has new and add it (counted in
+        ``/metrics``).
 
         The fetching (a second a request per site, many items) runs outside the writer
         thread, so an owner's ``/library add`` does not queue behind it; one sync at a time.
         """
+        config = self.config.for_server(server)
         try:
             async with self._sync_lock:
-                report = await asyncio.to_thread(fetch_feeds, self.config, fetcher=self._fetcher)
+                report = await asyncio.to_thread(fetch_feeds, config, fetcher=self._fetcher)
                 change = await self._change(
-                    add_feed_items, report, self.config, embedder=self._embedder
+                    server, add_feed_items, report, config, embedder=self._embedder
                 )
         except Exception:
             self.metrics.feed_sync_failed()
@@ -146,38 +159,52 @@ class Librarian:
     async def _sync_every(self, seconds: float) -> None:
         while True:
             await asyncio.sleep(seconds)
-            try:
-                change = await self.sync()
-            except CitebotError as error:  # the index is busy or gone: try again next time
-                log.warning("Feed sync: %s", error)
-                continue
-            except Exception:
-                log.exception("Feed sync failed")
-                continue
-            log.info(
-                "Feed sync: %d articles added, %d items skipped",
-                len(change.articles),
-                len(change.failed),
-            )
+            for server in await asyncio.to_thread(self._following):
+                await self._sync_logged(server)
 
-    def _registry_call(self, call: Callable[..., _T]) -> _T:
-        with open_feeds(self.config) as registry:
+    def _following(self) -> list[ServerId]:
+        """The libraries that follow feeds: the shared one and servers' own."""
+        libraries: list[ServerId] = [None, *server_ids(self.config)]
+        return [s for s in libraries if follows_feeds(self.config.for_server(s))]
+
+    async def _sync_logged(self, server: ServerId) -> None:
+        """One library's sync; a failure is logged, and the next library is synced anyway."""
+        name = "the shared library" if server is None else f"server {server}"
+        try:
+            change = await self.sync(server)
+        except CitebotError as error:  # the index is busy or gone: try again next time
+            log.warning("Feed sync of %s: %s", name, error)
+            return
+        except Exception:
+            log.exception("Feed sync of %s failed", name)
+            return
+        log.info(
+            "Feed sync of %s: %d articles added, %d items skipped",
+            name,
+            len(change.articles),
+            len(change.failed),
+        )
+
+    def _registry_call(self, server: ServerId, call: Callable[..., _T]) -> _T:
+        with open_feeds(self.config.for_server(server)) as registry:
             return call(registry)
 
-    async def _change(self, call: Callable[..., Intake], *args: object, **kwargs: object) -> Change:
+    async def _change(
+        self, server: ServerId, call: Callable[..., Intake], *args: object, **kwargs: object
+    ) -> Change:
         intake = await self._write(call, *args, **kwargs)
         if intake.report is not None:
-            await self.service.reload()
+            await self.service.reload(server)
         failed = [(item.path, item.reason) for item in intake.failed]
         if intake.feeds is not None:
             failed += intake.feeds.skipped
-        return Change(await self._articles(intake.report), tuple(failed))
+        return Change(await self._articles(server, intake.report), tuple(failed))
 
-    async def _articles(self, report: BuildReport | None) -> tuple[Article, ...]:
+    async def _articles(self, server: ServerId, report: BuildReport | None) -> tuple[Article, ...]:
         if report is None or not report.added:
             return ()
         added = set(report.added)
-        return tuple(a for a in await self.service.articles() if a.key in added)
+        return tuple(a for a in await self.service.articles(server) if a.key in added)
 
     async def _write(self, call: Callable[..., _T], *args: object, **kwargs: object) -> _T:
         loop = asyncio.get_running_loop()

@@ -13,31 +13,35 @@ from collections.abc import Callable, Hashable
 
 
 class RateLimit:
-    """At most ``rate`` events per ``per`` seconds for each key (a sliding window)."""
+    """At most ``rate`` events per ``per`` seconds for each key (a sliding window).
 
-    def __init__(self, rate: int, per: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self.rate = rate
-        self.per = per
+    The rate comes with each event rather than once: each server sets its own cooldown and
+    channel limit, and a change applies from the next question on.
+    """
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
-        self._events: dict[Hashable, deque[float]] = {}
+        self._windows: dict[Hashable, tuple[float, deque[float]]] = {}
 
-    def hit(self, key: Hashable) -> float:
+    def hit(self, key: Hashable, rate: int, per: float) -> float:
         """Record an event for ``key`` and return 0, or the seconds to wait (nothing recorded)."""
-        if self.rate <= 0 or self.per <= 0:
+        if rate <= 0 or per <= 0:
             return 0.0
         now = self._clock()
-        events = self._events.setdefault(key, deque())
-        while events and events[0] <= now - self.per:
+        _, events = self._windows.get(key, (per, deque()))
+        self._windows[key] = (per, events)
+        while events and events[0] <= now - per:
             events.popleft()
-        if len(events) >= self.rate:
-            return events[0] + self.per - now
+        if len(events) >= rate:
+            return events[0] + per - now
         events.append(now)
         self._forget_idle(now)
         return 0.0
 
     def _forget_idle(self, now: float) -> None:
         """Drop keys whose window has passed, so memory follows active users, not all users."""
-        if len(self._events) < 1024:
+        if len(self._windows) < 1024:
             return
-        for key in [k for k, events in self._events.items() if events[-1] <= now - self.per]:
-            del self._events[key]
+        idle = [k for k, (per, events) in self._windows.items() if events[-1] <= now - per]
+        for key in idle:
+            del self._windows[key]

@@ -28,9 +28,13 @@ class State:
     """What a scrape reads from the running bot."""
 
     gateway_connected: bool
-    index_version: str | None  # None: no index open
-    passages: int
+    index_version: str | None  # the shared library's; None: not open
+    passages: int  # in the shared library
     articles: int
+    # Whether the shared library must be open to answer (servers fall back to it; else a bot
+    # may serve servers' own libraries only), and how many libraries are open in all.
+    shared_required: bool
+    libraries_open: int
     loaded_at: float  # Unix time the index in use was opened (at start or by a reload)
     search_timeouts: int
 
@@ -133,17 +137,22 @@ class _StateCollector(Collector):
             value=int(state.gateway_connected),
         )
         info = GaugeMetricFamily(
-            "citebot_index_info", "The index version in use (value 1; none when closed).",
+            "citebot_index_info", "The shared library's index version (value 1; none when closed).",
             labels=["version"],
         )  # fmt: skip
         if state.index_version is not None:
             info.add_metric([state.index_version], 1)
         yield info
         yield GaugeMetricFamily(
-            "citebot_index_passages", "Passages in the index in use.", value=state.passages
+            "citebot_index_passages", "Passages in the shared library.", value=state.passages
         )
         yield GaugeMetricFamily(
-            "citebot_index_articles", "Articles in the index in use.", value=state.articles
+            "citebot_index_articles", "Articles in the shared library.", value=state.articles
+        )
+        yield GaugeMetricFamily(
+            "citebot_libraries_open",
+            "Libraries open now: the shared one and servers' own (CITEBOT_OPEN_LIBRARIES).",
+            value=state.libraries_open,
         )
         yield GaugeMetricFamily(
             "citebot_index_loaded_timestamp_seconds",

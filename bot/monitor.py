@@ -45,12 +45,12 @@ class Gateway:
 
 
 def health(state: State) -> tuple[int, dict[str, Any]]:
-    """The status code and JSON body of ``/healthz``: 200 when the gateway is connected and an
-    index is open, otherwise 503 with the problems named."""
+    """The status code and JSON body of ``/healthz``: 200 when the gateway is connected and the
+    shared library is open (if servers need it), otherwise 503 with the problems named."""
     problems = []
     if not state.gateway_connected:
         problems.append("the Discord gateway is not connected")
-    if state.index_version is None:
+    if state.index_version is None and state.shared_required:
         problems.append("no index is open")
     body: dict[str, Any] = {
         "status": "unhealthy" if problems else "ok",
@@ -62,6 +62,7 @@ def health(state: State) -> tuple[int, dict[str, Any]]:
             "passages": state.passages,
             "last_reload": _iso(state.loaded_at),
         },
+        "libraries_open": state.libraries_open,
     }
     if problems:
         body["problems"] = problems

@@ -64,6 +64,14 @@ DMS_OFF = "I don't answer direct messages here: ask me in a server channel."
 VIEW_EXPIRED = "These buttons have expired: ask again to get fresh ones."
 FEEDBACK_THANKS = "Thanks, your feedback was recorded."
 ONLY_ASKER = "Only the person who asked can page this answer: ask your own with /ask."
+NOT_HERE = "These buttons belong to an answer given elsewhere: ask here to get your own."
+OWN_LIBRARY = (
+    "This server now has a library of its own: questions here are answered from it alone."
+)
+NO_LIBRARY = (
+    "This server has no library yet: an owner can add articles with `/library add` "
+    "(or from the host, `citebot index build DIR --guild <server id>`)."
+)
 
 
 def message_text(text: str) -> str:
@@ -211,8 +219,11 @@ def _source_line(number: int, article: Article) -> str:
     return f"{line} — {byline_text}" if byline_text else line
 
 
-def about_embed(info: IndexInfo, threshold: float, store: StoreConfig) -> discord.Embed:
-    """What the bot is, which model answers, how much it knows, and what it keeps."""
+def about_embed(
+    info: IndexInfo, threshold: float, store: StoreConfig, *, own_library: bool
+) -> discord.Embed:
+    """What the bot is, which model answers, how much it knows (here: this server's own
+    library, or the shared one), and what it keeps."""
     embed = discord.Embed(
         title="About citebot",
         colour=ANSWER_COLOUR,
@@ -222,6 +233,9 @@ def about_embed(info: IndexInfo, threshold: float, store: StoreConfig) -> discor
             "library answers, I say so. Ask with `/ask`, by mentioning me, or with the "
             "*Ask citebot* message menu."
         ),
+    )
+    embed.add_field(
+        name="Library", value="This server's own" if own_library else "Shared", inline=False
     )
     embed.add_field(name="Articles", value=f"{info.articles:,}")
     embed.add_field(name="Passages", value=f"{info.passages:,}")

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import (
     BeforeValidator,
@@ -61,6 +61,11 @@ class Settings:
     # Sync slash commands to this guild only: instant while developing (global sync takes time).
     guild_id: int | None = None
     allow_dms: bool = True
+    # Whether a mention of the bot is a question (each server may turn it off in /settings).
+    mentions: bool = True
+    # Servers without a library of their own: "fallback" answers them from the shared library,
+    # "off" tells them none is set up yet (a public bot whose shared library is the host's own).
+    shared_library: Literal["fallback", "off"] = "fallback"
     # `!ask` needs the privileged Message Content intent, so it is off unless asked for.
     prefix_commands: bool = False
     prefix: str = "!"
@@ -84,6 +89,10 @@ class Settings:
     metrics_port: int | None = None
     # Loopback only unless asked: the pages are for the operator's monitoring.
     metrics_host: str = "127.0.0.1"
+
+    @property
+    def threshold(self) -> float:  # TEMP
+        return self.engine.retrieval.threshold
 
     @classmethod
     def from_env(cls, env: Mapping[str, str], **engine_overrides: object) -> Settings:
@@ -142,6 +151,8 @@ class BotSettings(EnvSettings):
     owner_role: str | None = _DEFAULTS.owner_role
     guild_id: DiscordId | None = _DEFAULTS.guild_id
     allow_dms: bool = _DEFAULTS.allow_dms
+    mentions: bool = _DEFAULTS.mentions
+    shared_library: Literal["fallback", "off"] = _DEFAULTS.shared_library
     prefix_commands: bool = _DEFAULTS.prefix_commands
     prefix: str = _DEFAULTS.prefix
     sharded: bool = _DEFAULTS.sharded

@@ -18,6 +18,7 @@ from bot.answering import AnswerService
 from bot.librarian import ADD_BATCH, yield_to_questions
 from index import Embedder, Library
 from index.evaluation import percentile
+from index.servers import LibraryPool
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +83,10 @@ def concurrent_questions(
         # left out of the collector's full passes, which would otherwise stall the loop.
         gc.freeze()
         service = AnswerService(
-            library, workers=workers, max_in_flight=len(questions), timeout=timeout
+            LibraryPool.lending(library),
+            workers=workers,
+            max_in_flight=len(questions),
+            timeout=timeout,
         )
         try:
             await measure(service.search, questions[:10])  # warm: threads, runtime arenas
@@ -134,7 +138,9 @@ def questions_during(
 
     async def main() -> DuringChange:
         gc.freeze()
-        service = AnswerService(library, workers=workers, max_in_flight=4, timeout=60)
+        service = AnswerService(
+            LibraryPool.lending(library), workers=workers, max_in_flight=4, timeout=60
+        )
 
         async def one(question: str) -> float:
             started = time.perf_counter()

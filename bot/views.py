@@ -3,6 +3,9 @@
 Views live as long as ``Settings.view_timeout``; then their buttons are disabled and the message
 says so, because an answer's alternatives and context are held in memory and would be gone after
 a restart anyway. A button that fails gives the user a short apology and logs the traceback.
+
+A view belongs to the server its message was sent in, and every click is checked against it:
+a view holds passages of that server's library, and no click from elsewhere may page them.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from bot import render
 from bot.answering import AnswerService, SearchTimeout
 from bot.metrics import Metrics
 from index import Answer, Article, Hit, Passage
+from index.servers import ServerId
 from insights import Feedback, FeedbackStore, Vote
 
 log = logging.getLogger(__name__)
@@ -28,9 +32,21 @@ Message = discord.Message | discord.WebhookMessage
 
 
 class ExpiringView(discord.ui.View):
-    """A view that, on timeout, disables its buttons and edits its message to say so."""
+    """A view that, on timeout, disables its buttons and edits its message to say so; it answers
+    clicks from the server (or direct message) it was sent in only."""
 
     message: Message | None = None
+
+    def __init__(self, *, guild_id: int | None, timeout: float) -> None:
+        super().__init__(timeout=timeout)
+        self.guild_id = guild_id
+
+    async def interaction_check(self, interaction: discord.Interaction) -> bool:
+        if interaction.guild_id == self.guild_id:
+            return True
+        log.warning("A click from another server on a view of %s was refused", self.guild_id)
+        await send_ephemeral(interaction, render.NOT_HERE)
+        return False
 
     async def on_timeout(self) -> None:
         for item in self.children:
@@ -59,14 +75,17 @@ class AnswerView(ExpiringView):
         self,
         answer: Answer,
         *,
+        library: ServerId,
+        guild_id: int | None,
         service: AnswerService,
         feedback: FeedbackStore,
         metrics: Metrics,
         asker_id: int,
         timeout: float,
     ) -> None:
-        super().__init__(timeout=timeout)
+        super().__init__(guild_id=guild_id, timeout=timeout)
         self.answer = answer
+        self.library = library  # the library that answered, for "Show context"
         self.asker_id = asker_id
         self.page = 0
         self.context: tuple[list[Passage], list[Passage]] | None = None
@@ -88,7 +107,9 @@ class AnswerView(ExpiringView):
         return await asyncio.to_thread(render.answer_embed, self.answer, self.page, self.context)
 
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        """Anyone may vote; only the asker may change what the shared answer shows."""
+        """Anyone here may vote; only the asker may change what the shared answer shows."""
+        if not await super().interaction_check(interaction):
+            return False
         custom_id = (interaction.data or {}).get("custom_id")
         votes = (self.vote_up.custom_id, self.vote_down.custom_id)
         if custom_id in votes or interaction.user.id == self.asker_id:
@@ -118,7 +139,7 @@ class AnswerView(ExpiringView):
         if self.context is None:
             await interaction.response.defer()
             try:
-                self.context = await self._service.context(self.hit)
+                self.context = await self._service.context(self.library, self.hit)
             except SearchTimeout:
                 await interaction.followup.send(
                     render.TOO_SLOW, ephemeral=True, allowed_mentions=render.NO_MENTIONS
@@ -164,8 +185,8 @@ class AnswerView(ExpiringView):
 class SourcesView(ExpiringView):
     """◀ / ▶ through the list of indexed articles."""
 
-    def __init__(self, articles: list[Article], *, timeout: float) -> None:
-        super().__init__(timeout=timeout)
+    def __init__(self, articles: list[Article], *, guild_id: int | None, timeout: float) -> None:
+        super().__init__(guild_id=guild_id, timeout=timeout)
         self.articles = articles
         self.page = 0
         if render.sources_pages(len(articles)) < 2:

@@ -17,6 +17,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import render
+from bot.answering import NoLibrary
 from bot.views import send_ephemeral
 from insights import Report, build_report
 from insights.charts import stats_chart
@@ -58,8 +59,12 @@ class AdminCog(commands.Cog, name="Admin"):
     @app_commands.check(owner_only)
     async def reload(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        changed = await self.bot.service.reload()
-        info = await self.bot.service.info()
+        try:
+            changed = await self.bot.service.reload(interaction.guild_id)
+            info = await self.bot.service.info(interaction.guild_id)
+        except NoLibrary:
+            await send_ephemeral(interaction, render.NO_LIBRARY)
+            return
         state = "Opened the rebuilt index" if changed else "The index has not changed"
         log.info("/reload by %s: %s", interaction.user.id, state)
         await interaction.followup.send(
@@ -91,7 +96,7 @@ class AdminCog(commands.Cog, name="Admin"):
     def _stats(self, days: int) -> tuple[Report, bytes]:
         """The report's figures and its chart, in a worker thread: both read the disk, and
         drawing is CPU work. Declined questions are not grouped here (`citebot report` does)."""
-        threshold = self.bot.service.library.config.retrieval.threshold
+        threshold = self.bot.service.config.retrieval.threshold
         report = build_report(self.bot.settings.store.path, days, threshold=threshold)
         return report, stats_chart(report)
 

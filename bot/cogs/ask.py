@@ -1,7 +1,9 @@
 """Asking: ``/ask``, a mention of the bot, a direct message, ``!ask`` and the "Ask citebot" menu.
 
 Every way in goes through the same gate (direct messages allowed? channel allowed? user cooldown,
-channel rate) and the same ``answer`` call, so they cannot drift apart. Interactions are deferred
+channel rate: the server's own settings, ``/settings``) and the same ``answer`` call, so they
+cannot drift apart. The answer comes from the library of the server asked in (``AnswerService``
+picks it). Interactions are deferred
 at once (Discord drops one not answered within 3 seconds); the search runs off the event loop.
 Every question, refused or not, ends in ``_asked``: counted in ``/metrics`` and logged as one
 line with its outcome, latency and index version (never its text unless asked).
@@ -22,7 +24,7 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import render
-from bot.answering import SearchTimeout
+from bot.answering import NoLibrary, SearchTimeout
 from bot.limits import RateLimit
 from bot.views import CUSTOM_ID_PREFIX, AnswerView, Message, send_ephemeral
 from index import Answer, IndexUnavailable, QuestionError
@@ -46,6 +48,7 @@ class Reply:
     view: AnswerView | None = None
     outcome: Outcome = "refused"
     answer: Answer | None = None
+    version: str | None = None  # the index version of the library that answered
 
     @property
     def confidence(self) -> float | None:
@@ -73,9 +76,8 @@ class AskCog(commands.Cog, name="Asking"):
 
     def __init__(self, bot: CitebotBot) -> None:
         self.bot = bot
-        settings = bot.settings
-        self.user_limit = RateLimit(1, settings.cooldown)
-        self.channel_limit = RateLimit(settings.channel_limit, CHANNEL_WINDOW)
+        self.user_limit = RateLimit()
+        self.channel_limit = RateLimit()
         # Context menus cannot be declared inside a class; discord.py's documented way is to
         # build one here and add it to the tree.
         self.menu = app_commands.ContextMenu(name="Ask citebot", callback=self.ask_message)
@@ -109,6 +111,8 @@ class AskCog(commands.Cog, name="Asking"):
         direct = message.guild is None
         if not direct and me.id not in message.raw_mentions:
             return
+        if not direct and not self.bot.server_settings(message.guild.id).mentions:
+            return  # the server's owners turned mentions off: /ask still answers
         if self.bot.settings.prefix_commands and (await self.bot.get_context(message)).valid:
             return  # `!ask` answers it
         if direct and not self.bot.settings.allow_dms:
@@ -136,10 +140,16 @@ class AskCog(commands.Cog, name="Asking"):
         if not interaction.response.is_done():
             await send_ephemeral(interaction, render.VIEW_EXPIRED)
 
-    async def answer(self, question: str, asker_id: int) -> Reply:
-        """The reply to ``question``: the answer embed with its buttons, or a short line."""
+    async def answer(self, question: str, asker_id: int, guild_id: int | None) -> Reply:
+        """The reply to ``question`` asked in ``guild_id`` (None: a direct message): the answer
+        embed with its buttons, or a short line."""
+        threshold = self.bot.server_settings(guild_id).threshold
         try:
-            answer, embed = await self.bot.service.search_rendered(question, render.answer_embed)
+            served = await self.bot.service.search_rendered(
+                question, render.answer_embed, guild_id, threshold=threshold
+            )
+        except NoLibrary:
+            return Reply(content=render.NO_LIBRARY)
         except QuestionError as error:
             return Reply(content=str(error))
         except SearchTimeout as error:
@@ -148,25 +158,29 @@ class AskCog(commands.Cog, name="Asking"):
         except IndexUnavailable as error:
             log.error("Cannot answer: %s", error)
             return Reply(content=render.UNAVAILABLE, outcome="error")
+        answer, embed, version = served.answer, served.rendered, served.version
         if not answer.answered:
-            return Reply(embed=embed, outcome="declined", answer=answer)
+            return Reply(embed=embed, outcome="declined", answer=answer, version=version)
         view = AnswerView(
             answer,
+            library=served.library,
+            guild_id=guild_id,
             service=self.bot.service,
             feedback=self.bot.feedback,
             asker_id=asker_id,
             metrics=self.bot.metrics,
             timeout=self.bot.settings.view_timeout,
         )
-        return Reply(embed=embed, view=view, outcome="answered", answer=answer)
+        return Reply(embed=embed, view=view, outcome="answered", answer=answer, version=version)
 
     def refusal(
-        self, user_id: int, channel: discord.abc.Snowflake | None, direct: bool
+        self, user_id: int, channel: discord.abc.Snowflake | None, guild_id: int | None
     ) -> str | None:
         """Why this user may not ask here and now, or None when they may."""
-        settings = self.bot.settings
-        if direct and not settings.allow_dms:
+        direct = guild_id is None
+        if direct and not self.bot.settings.allow_dms:
             return render.DMS_OFF
+        settings = self.bot.server_settings(guild_id)
         channel_id = channel.id if channel else 0
         if not direct and settings.channels:
             here = {
@@ -176,9 +190,9 @@ class AskCog(commands.Cog, name="Asking"):
             if not here & settings.channels:
                 where = ", ".join(f"<#{c}>" for c in sorted(settings.channels))
                 return f"I only answer questions in {where}."
-        if wait := self.user_limit.hit(user_id):
+        if wait := self.user_limit.hit((guild_id, user_id), 1, settings.cooldown):
             return f"Easy there: you can ask again in {math.ceil(wait)} s."
-        if wait := self.channel_limit.hit(channel_id):
+        if wait := self.channel_limit.hit(channel_id, settings.channel_limit, CHANNEL_WINDOW):
             return f"This channel is asking a lot right now: try again in {math.ceil(wait)} s."
         return None
 
@@ -190,7 +204,7 @@ class AskCog(commands.Cog, name="Asking"):
         seconds = time.perf_counter() - started
         self.bot.metrics.question(way, reply.outcome, seconds, reply.confidence)
         store = self.bot.settings.store
-        version = self.bot.service.version
+        version = reply.version
         confidence = reply.confidence
         # The text only when the owner logs questions anyway; repr keeps it on one line.
         asked = f", asked {question[:QUESTION_IN_LOG]!r}" if store.log_questions else ""
@@ -200,12 +214,12 @@ class AskCog(commands.Cog, name="Asking"):
             reply.outcome,
             seconds * 1000,
             "-" if confidence is None else f"{confidence:.2f}",
-            version,
+            version or "-",
             asked,
         )
         if not store.log_questions:
             return
-        limit = self.bot.service.library.config.retrieval.max_question_chars
+        limit = self.bot.service.config.retrieval.max_question_chars
         record = Asked(
             question=reply.answer.question if reply.answer else question[:limit],
             way=way,
@@ -228,14 +242,14 @@ class AskCog(commands.Cog, name="Asking"):
     ) -> None:
         started = time.perf_counter()
         user_id = interaction.user.id
-        refusal = self.refusal(user_id, interaction.channel, interaction.guild_id is None)
+        refusal = self.refusal(user_id, interaction.channel, interaction.guild_id)
         if refusal:
             await self._asked(way, question, user_id, Reply(content=refusal), started)
             await send_ephemeral(interaction, refusal)
             return
         await interaction.response.defer(thinking=True)
         try:
-            reply = await self.answer(question, user_id)
+            reply = await self.answer(question, user_id, interaction.guild_id)
         except Exception:  # the tree's error handler apologises and logs the traceback
             await self._asked(way, question, user_id, Reply(outcome="error"), started)
             raise
@@ -250,12 +264,13 @@ class AskCog(commands.Cog, name="Asking"):
         started = time.perf_counter()
         user_id = message.author.id
         try:
-            refusal = self.refusal(message.author.id, message.channel, message.guild is None)
+            guild_id = message.guild.id if message.guild else None
+            refusal = self.refusal(message.author.id, message.channel, guild_id)
             if refusal:
                 reply = Reply(content=refusal)
             else:
                 async with message.channel.typing():
-                    reply = await self.answer(question, message.author.id)
+                    reply = await self.answer(question, message.author.id, guild_id)
         except Exception:
             log.exception("Answering a message failed")
             reply = Reply(content=render.APOLOGY, outcome="error")

@@ -1,8 +1,9 @@
 """``/library``: owners add pages and files, remove articles and manage feeds from Discord.
 
-The same owner check as ``/reload``. Replies are ephemeral (only the owner sees them) and say
-what was added, with its title and passage count, or in one line why not. Who added what is
-kept with each article's copy (``index list`` shows it) and logged.
+The same owner check as ``/reload``; every command acts on the library of the server it is used
+in (the first article added gives a server its own library). Replies are ephemeral (only the
+owner sees them) and say what was added, with its title and passage count, or in one line why
+not. Who added what is kept with each article's copy (``index list`` shows it) and logged.
 """
 
 from __future__ import annotations
@@ -56,10 +57,11 @@ class LibrarianCog(commands.Cog, name="Librarian"):
             await send_ephemeral(interaction, "Give either a url or a file to add, one of them.")
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
-        who = signature(interaction.user)
+        who, server = signature(interaction.user), interaction.guild_id
+        had_library = await self.bot.service.has_own_library(server)
         try:
             if url is not None:
-                change = await self.bot.librarian.add_url(url.strip(), who)
+                change = await self.bot.librarian.add_url(server, url.strip(), who)
             else:
                 assert file is not None
                 if file.size > MAX_UPLOAD_BYTES:
@@ -67,12 +69,17 @@ class LibrarianCog(commands.Cog, name="Librarian"):
                         f"That file is {file.size / 2**20:.1f} MiB; an upload may be at most "
                         f"{MAX_UPLOAD_BYTES // 2**20} MiB."
                     )
-                change = await self.bot.librarian.add_file(file.filename, await file.read(), who)
+                change = await self.bot.librarian.add_file(
+                    server, file.filename, await file.read(), who
+                )
         except CitebotError as error:
             await send_ephemeral(interaction, render.change_error(error))
             return
         log.info("/library add by %s: %d articles", interaction.user.id, len(change.articles))
-        await send_ephemeral(interaction, render.change_text(change))
+        text = render.change_text(change)
+        if change.articles and not had_library:
+            text = f"{text}\n{render.OWN_LIBRARY}"
+        await send_ephemeral(interaction, text)
 
     @library.command(name="remove", description="Remove an article (by title, key or URL).")
     @app_commands.describe(article="Start typing its title; or its key or URL")
@@ -80,7 +87,9 @@ class LibrarianCog(commands.Cog, name="Librarian"):
     async def remove(self, interaction: discord.Interaction, article: str) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
         try:
-            change = await self.bot.librarian.remove(article, signature(interaction.user))
+            change = await self.bot.librarian.remove(
+                interaction.guild_id, article, signature(interaction.user)
+            )
         except CitebotError as error:
             await send_ephemeral(interaction, render.change_error(error))
             return
@@ -93,10 +102,12 @@ class LibrarianCog(commands.Cog, name="Librarian"):
         """Articles whose title or key holds what was typed; the choice's value is the key."""
         if not is_owner(interaction.user, self.bot.settings.owner_role):
             return []  # the list of articles is for owners too
+        if not await self.bot.service.has_own_library(interaction.guild_id):
+            return []  # only a server's own articles can be removed from it
         wanted = current.casefold()
         found = [
             a
-            for a in await self.bot.service.articles()
+            for a in await self.bot.service.articles(interaction.guild_id)
             if wanted in a.title.casefold() or wanted in a.key.casefold()
         ]
         # A key longer than a choice's value allows cannot be offered: it can still be typed.
@@ -116,20 +127,20 @@ class LibrarianCog(commands.Cog, name="Librarian"):
             await send_ephemeral(interaction, f"Give the feed's url to {action} it.")
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
-        librarian = self.bot.librarian
+        librarian, server = self.bot.librarian, interaction.guild_id
         try:
             if action == "add":
                 assert url is not None
-                feed = await librarian.follow(url.strip(), signature(interaction.user))
+                feed = await librarian.follow(server, url.strip(), signature(interaction.user))
                 text = f"Following {shown(feed.url, render.CHANGE_LINE)}."
             elif action == "remove":
                 assert url is not None
-                await librarian.unfollow(url.strip())
+                await librarian.unfollow(server, url.strip())
                 text = f"No longer following {shown(url, render.CHANGE_LINE)}."
             elif action == "sync":
-                text = render.change_text(await librarian.sync())
+                text = render.change_text(await librarian.sync(server))
             else:
-                text = render.feeds_text(await librarian.feeds())
+                text = render.feeds_text(await librarian.feeds(server))
         except CitebotError as error:
             text = render.change_error(error)
         await send_ephemeral(interaction, text)

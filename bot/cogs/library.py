@@ -1,4 +1,7 @@
-"""Browsing the library: ``/sources`` (what is indexed, paged) and ``/about``."""
+"""Browsing the library: ``/sources`` (what is indexed, paged) and ``/about``.
+
+Both show the library that answers in the server they are used in: its own, or the shared one.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +12,8 @@ from discord import app_commands
 from discord.ext import commands
 
 from bot import render
-from bot.views import SourcesView
+from bot.answering import NoLibrary
+from bot.views import SourcesView, send_ephemeral
 
 if TYPE_CHECKING:
     from bot.client import CitebotBot
@@ -25,8 +29,14 @@ class LibraryCog(commands.Cog, name="Library"):
     async def sources(self, interaction: discord.Interaction) -> None:
         # Only the asker sees the list: browsing it is not a conversation for the channel.
         await interaction.response.defer(ephemeral=True, thinking=True)
-        articles = await self.bot.service.articles()
-        view = SourcesView(articles, timeout=self.bot.settings.view_timeout)
+        try:
+            articles = await self.bot.service.articles(interaction.guild_id)
+        except NoLibrary:
+            await send_ephemeral(interaction, render.NO_LIBRARY)
+            return
+        view = SourcesView(
+            articles, guild_id=interaction.guild_id, timeout=self.bot.settings.view_timeout
+        )
         view.message = await interaction.followup.send(
             embed=await view.embed(),
             view=view,
@@ -38,10 +48,16 @@ class LibraryCog(commands.Cog, name="Library"):
     @app_commands.command(name="about", description="What I am, which model answers, what I know.")
     async def about(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(thinking=True)  # measuring the index reads the disk
-        info = await self.bot.service.info()
-        threshold = self.bot.service.library.config.retrieval.threshold
+        service, guild_id = self.bot.service, interaction.guild_id
+        try:
+            info = await service.info(guild_id)
+        except NoLibrary:
+            await send_ephemeral(interaction, render.NO_LIBRARY)
+            return
+        own = await service.has_own_library(guild_id)
+        threshold = self.bot.server_settings(guild_id).threshold
         await interaction.followup.send(
-            embed=render.about_embed(info, threshold, self.bot.settings.store),
+            embed=render.about_embed(info, threshold, self.bot.settings.store, own_library=own),
             allowed_mentions=render.NO_MENTIONS,
         )
 

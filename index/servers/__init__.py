@@ -8,6 +8,6 @@ recently used closed beyond a bound, so a thousand small servers cost what they 
 """
 
 from index.servers.paths import delete_server, has_library, server_ids
-from index.servers.pool import LibraryPool
+from index.servers.pool import LibraryPool, ServerId
 
-__all__ = ["LibraryPool", "delete_server", "has_library", "server_ids"]
+__all__ = ["LibraryPool", "ServerId", "delete_server", "has_library", "server_ids"]

@@ -50,6 +50,13 @@ class LibraryPool:
         # One opening at a time per server: two first questions open its index once.
         self._opening: dict[ServerId, threading.Lock] = {}
 
+    @classmethod
+    def lending(cls, library: Library) -> LibraryPool:
+        """A pool whose shared library is one already open (the benchmarks lend theirs)."""
+        pool = cls(library.config, capacity=1, embedder=library.embedder)
+        pool._open[None] = _Open(library)
+        return pool
+
     def config_for(self, server_id: ServerId) -> EngineConfig:
         return self.config.for_server(server_id)
 

@@ -231,6 +231,11 @@ def add_feed_items(
         raise
 
 
+def follows_feeds(config: EngineConfig) -> bool:
+    """Whether the library at ``config.index_dir`` has a feed registry (without creating one)."""
+    return (config.index_dir / layout.FEEDS).is_file()
+
+
 def open_feeds(config: EngineConfig) -> FeedRegistry:
     """The feed registry of the index at ``config.index_dir`` (created with it)."""
     return FeedRegistry(layout.prepare(config.index_dir) / layout.FEEDS)

@@ -148,10 +148,10 @@ async def test_an_exception_in_a_search_is_logged_and_apologised_for(
 ) -> None:
     bot = await make_bot()
 
-    def broken(question: str) -> None:
+    def broken(question: str, **_: object) -> None:
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(bot.service.library, "search", broken)
+    monkeypatch.setattr(bot.service.shared, "search", broken)
     with caplog.at_level(logging.ERROR):
         reply = (await invoke(bot, "ask", FakeInteraction(bot), question=QUESTION)).last
     assert reply.content == render.APOLOGY

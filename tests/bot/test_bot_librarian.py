@@ -27,8 +27,10 @@ SKERRY = (
     "Supplies came by boat every second Thursday, weather permitting, from the harbour at "
     "Lerwick.\n"
 )
+FERRY = "---\ntitle: The Skerry ferry\n---\n\nA ferry to the island was proposed in 2004.\n"
 SKERRY_QUESTION = "How often did supply boats reach the Skerry lighthouse?"
 OWNER = 77
+GUILD = FakeInteraction.guild_id  # the server every fake interaction comes from
 
 
 def attachment(name: str, content: bytes) -> Any:
@@ -52,6 +54,14 @@ def own_index(tmp_path: Path, embedder: Any) -> EngineConfig:
     return config
 
 
+@pytest.fixture
+def server_library(own_index: EngineConfig, embedder: Any) -> EngineConfig:
+    """``own_index`` with the same articles in the test server's own library as well."""
+    server = own_index.for_server(GUILD)
+    build([own_index.index_dir.parent / "articles.jsonl"], server, embedder=embedder)
+    return own_index
+
+
 def owner() -> Any:
     return fake_member(OWNER, manage_guild=True)
 
@@ -68,15 +78,15 @@ async def test_library_commands_are_refused_to_non_owners(
     make_bot: Any, own_index: EngineConfig, command: str, params: dict[str, Any]
 ) -> None:
     bot = await make_bot(engine=own_index)
-    before = (await bot.service.info()).articles
+    before = (await bot.service.info(None)).articles
     member = fake_member(5, manage_guild=False)
     reply = (await invoke(bot, command, FakeInteraction(bot, user=member), **params)).last
     assert reply.ephemeral
     assert reply.content == "Only members with the Manage Server permission can do that."
-    assert (await bot.service.info()).articles == before
+    assert (await bot.service.info(None)).articles == before
 
 
-async def test_an_owner_adds_a_file_which_answers_at_once_then_removes_it(
+async def test_an_owners_first_file_gives_the_server_its_own_library_then_is_removed(
     make_bot: Any, own_index: EngineConfig
 ) -> None:
     bot = await make_bot(engine=own_index)
@@ -90,14 +100,30 @@ async def test_an_owner_adds_a_file_which_answers_at_once_then_removes_it(
         file=attachment("skerry.md", SKERRY.encode()),
     )
     assert added.last.ephemeral
-    assert added.last.content == "Added **The lighthouse keepers of Skerry** (2 passages)"
+    assert added.last.content == (
+        f"Added **The lighthouse keepers of Skerry** (2 passages)\n{render.OWN_LIBRARY}"
+    )
     assert added.last.allowed_mentions == render.NO_MENTIONS
 
     answer = (await invoke(bot, "ask", FakeInteraction(bot), question=SKERRY_QUESTION)).last
     assert answer.embed.title == "The lighthouse keepers of Skerry"
     assert "every second Thursday" in answer.embed.description
+    # The server's library is its own now: the shared one is untouched and no longer answers.
+    assert [a.title for a in await bot.service.articles(None)] == sorted(
+        (a["title"] for a in ARTICLES), key=str.casefold
+    )
+    russia = await invoke(bot, "ask", FakeInteraction(bot), question="Who is Armenia's ally?")
+    assert russia.last.embed.title == "Not found in the library"
 
-    (article,) = [a for a in await bot.service.articles() if a.title.startswith("The lighthouse")]
+    await invoke(
+        bot,
+        "library add",
+        FakeInteraction(bot, user=owner()),
+        file=attachment("ferry.md", FERRY.encode()),
+    )
+    (article,) = [
+        a for a in await bot.service.articles(GUILD) if a.title.startswith("The lighthouse")
+    ]
     removed = await invoke(
         bot, "library remove", FakeInteraction(bot, user=owner()), article=article.key
     )
@@ -106,13 +132,20 @@ async def test_an_owner_adds_a_file_which_answers_at_once_then_removes_it(
     assert again.embed.title == "Not found in the library"
 
 
-async def test_remove_offers_matching_titles_to_owners_only(
-    make_bot: Any, own_index: EngineConfig
+async def test_remove_offers_the_servers_own_matching_titles_to_owners_only(
+    make_bot: Any, own_index: EngineConfig, embedder: Any
 ) -> None:
     bot = await make_bot(engine=own_index)
     cog = bot.get_cog("Librarian")
     command = bot.tree.get_command("library").get_command("remove")
     complete = command._params["article"].autocomplete
+    # The shared library's articles are not this server's to remove.
+    assert await complete(cog, FakeInteraction(bot, user=owner()), "sourd") == []
+    build(
+        [own_index.index_dir.parent / "articles.jsonl"],
+        own_index.for_server(GUILD),
+        embedder=embedder,
+    )
     choices = await complete(cog, FakeInteraction(bot, user=owner()), "sourd")
     assert [(c.name, c.value) for c in choices] == [
         ("Baking sourdough · articles.jsonl#2", "articles.jsonl#2")
@@ -137,18 +170,18 @@ async def test_a_bad_add_is_one_line_and_changes_nothing(
     make_bot: Any, own_index: EngineConfig, params: dict[str, Any], reply: str
 ) -> None:
     bot = await make_bot(engine=own_index)
-    before = await bot.service.info()
+    before = await bot.service.info(None)
     sent = (await invoke(bot, "library add", FakeInteraction(bot, user=owner()), **params)).last
     assert sent.ephemeral
     assert sent.content.startswith(reply)
     assert "\n" not in sent.content
-    assert (await bot.service.info()).built_at == before.built_at
+    assert (await bot.service.info(None)).built_at == before.built_at
 
 
 async def test_questions_are_answered_while_an_article_is_added(
-    make_bot: Any, own_index: EngineConfig
+    make_bot: Any, server_library: EngineConfig
 ) -> None:
-    bot = await make_bot(engine=own_index)
+    bot = await make_bot(engine=server_library)
     adding = asyncio.create_task(
         invoke(
             bot,
@@ -175,7 +208,7 @@ async def test_an_owner_adds_a_page_by_url_and_it_answers_with_its_link(
     bot = await make_bot(engine=replace(own_index, fetch=FetchPolicy(allow_private=True)))
     added = await invoke(bot, "library add", FakeInteraction(bot, user=owner()), url=url)
     assert added.last.ephemeral
-    assert added.last.content == "Added **A tram for the harbour** (3 passages)"
+    assert added.last.content.startswith("Added **A tram for the harbour** (3 passages)\n")
 
     question = "How often will trams run at peak hours?"
     answer = (await invoke(bot, "ask", FakeInteraction(bot), question=question)).last
@@ -234,7 +267,7 @@ async def test_the_bot_syncs_its_feeds_by_itself(
     bot = await make_bot(
         engine=replace(own_index, fetch=FetchPolicy(allow_private=True)), feed_interval=0.005
     )
-    await bot.librarian.follow(feed, "test")
+    await bot.librarian.follow(None, feed, "test")
     question = "What does the second paragraph of story 7 add?"
     deadline = asyncio.get_running_loop().time() + 20
     while asyncio.get_running_loop().time() < deadline:
@@ -254,8 +287,8 @@ async def test_feed_syncs_are_counted_with_what_they_added_and_skipped(
     items = [("Story 1", "/story/1"), ("Story 2", "/story/2")]
     feed = site.serve("/feed.xml", Reply(200, rss(site.base, items), "application/rss+xml"))
     bot = await make_bot(engine=replace(own_index, fetch=FetchPolicy(allow_private=True)))
-    await bot.librarian.follow(feed, "test")
-    change = await bot.librarian.sync()
+    await bot.librarian.follow(None, feed, "test")
+    change = await bot.librarian.sync(None)
     assert (len(change.articles), len(change.failed)) == (1, 1)
     page = bot.metrics.exposition().decode()
     assert sample(page, "citebot_feed_syncs_total", result="ok") == 1

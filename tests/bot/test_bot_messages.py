@@ -135,10 +135,10 @@ async def test_a_failure_while_answering_a_mention_is_apologised_for(
 ) -> None:
     bot = await connected()
 
-    def broken(question: str) -> None:
+    def broken(question: str, **_: object) -> None:
         raise RuntimeError("index exploded")
 
-    monkeypatch.setattr(bot.service.library, "search", broken)
+    monkeypatch.setattr(bot.service.shared, "search", broken)
     await dpytest.message(f"<@{bot.user.id}> {QUESTION}")
     assert dpytest.get_message().content == render.APOLOGY
 

@@ -48,7 +48,7 @@ async def test_no_server_unless_a_port_is_set(make_bot: Any) -> None:
 
 async def test_healthz_follows_the_gateway_and_the_index(make_bot: Any) -> None:
     bot = await make_bot(metrics_port=0)
-    version = bot.service.version
+    version = bot.service.shared.snapshot.version.id
 
     status, kind, body = await http_get(bot, "/healthz")
     assert status == 503
@@ -65,7 +65,7 @@ async def test_healthz_follows_the_gateway_and_the_index(make_bot: Any) -> None:
     assert status == 200
     assert report["status"] == "ok" and report["gateway"] == "connected"
     assert report["index"]["version"] == version
-    assert report["index"]["passages"] == bot.service.library.snapshot.manifest.passages > 0
+    assert report["index"]["passages"] == bot.service.shared.snapshot.manifest.passages > 0
     assert report["index"]["articles"] == 3
     assert report["index"]["last_reload"].endswith("+00:00")
     assert "problems" not in report
@@ -132,7 +132,7 @@ async def test_metrics_count_questions_by_way_in_and_outcome(make_bot: Any) -> N
     assert sample(page, "citebot_answer_confidence_count", outcome="answered") == 2
     assert sample(page, "citebot_answer_confidence_count", outcome="declined") == 1
     # The declined question's confidence is below the threshold, the answered ones above.
-    threshold = bot.service.library.config.retrieval.threshold
+    threshold = bot.service.shared.config.retrieval.threshold
     assert sample(page, "citebot_answer_confidence_sum", outcome="declined") < threshold
     assert sample(page, "citebot_answer_confidence_sum", outcome="answered") > 2 * threshold
     latency = sum(
@@ -145,8 +145,8 @@ async def test_metrics_count_questions_by_way_in_and_outcome(make_bot: Any) -> N
     )
     assert sample(page, "citebot_feedback_votes_total", vote="up") == 1
     assert sample(page, "citebot_feedback_votes_total", vote="down") == 2
-    info = bot.service.library.snapshot.manifest
-    assert sample(page, "citebot_index_info", version=bot.service.version) == 1
+    info = bot.service.shared.snapshot.manifest
+    assert sample(page, "citebot_index_info", version=bot.service.shared.snapshot.version.id) == 1
     assert sample(page, "citebot_index_passages") == info.passages
     assert sample(page, "citebot_index_articles") == 3
     assert sample(page, "citebot_search_timeouts_total") == 0
@@ -183,10 +183,10 @@ async def test_one_log_line_per_question_without_its_text_or_the_token(
         await invoke(bot, "ask", FakeInteraction(bot), question="  ?! ")
     lines = [r.getMessage() for r in caplog.records if r.getMessage().startswith("question ")]
     assert [line.split(":")[1].split()[0] for line in lines] == ["answered", "declined", "refused"]
-    version = bot.service.version
-    for line in lines:
+    version = bot.service.shared.snapshot.version.id
+    for line, index in zip(lines, (version, version, "-"), strict=True):  # refused: no search
         assert line.startswith("question via slash: ")
-        assert " ms, confidence " in line and line.endswith(f", index {version}")
+        assert " ms, confidence " in line and line.endswith(f", index {index}")
     text = caplog.text
     assert "Russia" not in text and "mercury" not in text
     assert TOKEN not in text

@@ -69,11 +69,11 @@ async def test_with_the_log_on_each_question_is_kept_with_what_became_of_it(
         (62, "slash", UNANSWERABLE, "declined"),
     ]
     first, refused, declined = kept
-    threshold = bot.service.library.config.retrieval.threshold
+    threshold = bot.service.shared.config.retrieval.threshold
     assert first[5] >= threshold > declined[5]
-    assert first[6] == declined[6] == bot.service.version
+    assert first[6] == declined[6] == bot.service.shared.snapshot.version.id
     assert (first[7], first[8], first[9]) == ("Why Russia stays out of the Karabakh war", 2, ANSWER)
-    assert refused[5:10] == (None, bot.service.version, None, None, None)
+    assert refused[5:10] == (None, None, None, None, None)  # no library was asked
     assert declined[9]  # the closest passage's sentence, shown as "not a confident match"
     assert all(r[10] >= 0 for r in kept)
     assert datetime.fromisoformat(first[11]).tzinfo is not None

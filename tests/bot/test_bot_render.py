@@ -176,14 +176,16 @@ def test_about_says_what_the_bot_is_and_what_it_knows() -> None:
     info = IndexInfo(
         "data/index", "all-MiniLM-L6-v2", 384, 12, 340, "2026-11-24T10:00:00", 1, 0, "flat"
     )
-    embed = render.about_embed(info, 0.5, StoreConfig())
+    embed = render.about_embed(info, 0.5, StoreConfig(), own_library=False)
     values = {f.name: f.value for f in embed.fields}
     assert values["Articles"] == "12"
     assert values["Passages"] == "340"
     assert values["Model"] == "all-MiniLM-L6-v2"
     assert values["Answers from"] == "50% confidence"
     assert values["Questions kept"].startswith("Off: questions are not logged.")
-    logged = render.about_embed(info, 0.5, StoreConfig(log_questions=True, retention_days=14))
+    logged = render.about_embed(
+        info, 0.5, StoreConfig(log_questions=True, retention_days=14), own_library=False
+    )
     kept = {f.name: f.value for f in logged.fields}["Questions kept"]
     assert kept.startswith("On: each question is kept with your user id")
     assert "for 14 days" in kept and "/forget" in kept

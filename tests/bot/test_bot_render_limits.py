@@ -199,8 +199,17 @@ async def test_every_button_row_fits_discord() -> None:
     answer = Answer("q", True, hit, (hit,))
     articles = [hit.article] * (render.SOURCES_PER_PAGE + 1)
     views = [
-        AnswerView(answer, service=None, feedback=None, metrics=None, asker_id=1, timeout=1),
-        SourcesView(articles, timeout=1),
+        AnswerView(
+            answer,
+            library=None,
+            guild_id=None,
+            service=None,
+            feedback=None,
+            metrics=None,
+            asker_id=1,
+            timeout=1,
+        ),
+        SourcesView(articles, guild_id=None, timeout=1),
     ]
     for view in views:
         rows = view.to_components()
