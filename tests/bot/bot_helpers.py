@@ -142,14 +142,15 @@ def make_hit(
 # --- dpytest ---------------------------------------------------------------------------------
 
 
-async def configure_dpytest(bot: CitebotBot) -> None:
-    """Connect ``bot`` to dpytest's fake Discord, with the fixes machine-notes.md describes."""
+async def configure_dpytest(bot: CitebotBot, guilds: int = 1) -> None:
+    """Connect ``bot`` to dpytest's fake Discord (``guilds`` servers, a text channel each), with
+    the fixes machine-notes.md describes."""
     # A mention of the bot resolves in dpytest only with the members intent and its cache.
     bot._connection._intents.members = True
     bot._connection.member_cache_flags = discord.MemberCacheFlags.from_intents(
         bot._connection._intents
     )
-    dpytest.configure(bot)
+    dpytest.configure(bot, guilds=guilds)
     # `async with channel.typing()` needs the fake state's loop.
     backend.get_state().loop = asyncio.get_running_loop()
 
