@@ -27,6 +27,7 @@ from pydantic import (
 )
 from pydantic_settings import NoDecode
 
+from guilds import ServerSettings
 from index import EngineConfig
 from index.config import EnvSettings, SettingsError
 from insights import StoreConfig
@@ -58,6 +59,8 @@ class Settings:
     channels: frozenset[int] = frozenset()
     # Role (name or id) allowed to run owner commands; without one, Manage Server is needed.
     owner_role: str | None = None
+    # Whether mentioning the bot asks it a question (slash commands and DMs work either way).
+    mentions: bool = True
     # Sync slash commands to this guild only: instant while developing (global sync takes time).
     guild_id: int | None = None
     allow_dms: bool = True
@@ -91,6 +94,18 @@ class Settings:
         engine = EngineConfig.from_env(env, **engine_overrides)
         store = StoreConfig.from_env(env)
         return cls(engine=engine, store=store, **BotSettings.read(env).model_dump())
+
+    def server_defaults(self) -> ServerSettings:
+        """What a server's owners can change with ``/settings``, as these settings have it:
+        every server starts from them."""
+        return ServerSettings(
+            channels=self.channels,
+            threshold=self.engine.retrieval.threshold,
+            cooldown=self.cooldown,
+            channel_limit=self.channel_limit,
+            mentions=self.mentions,
+            owner_role=self.owner_role,
+        )
 
     def check_token(self) -> str:
         """The raw token, or ``SettingsError`` naming ``DISCORD_TOKEN`` (never showing it)."""
@@ -140,6 +155,7 @@ class BotSettings(EnvSettings):
     channel_limit: NonNegativeInt = _DEFAULTS.channel_limit
     channels: DiscordIds = _DEFAULTS.channels
     owner_role: str | None = _DEFAULTS.owner_role
+    mentions: bool = _DEFAULTS.mentions
     guild_id: DiscordId | None = _DEFAULTS.guild_id
     allow_dms: bool = _DEFAULTS.allow_dms
     prefix_commands: bool = _DEFAULTS.prefix_commands

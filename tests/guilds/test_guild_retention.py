@@ -7,9 +7,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from records import one_sentence_hit
 
 from guilds import GuildStore, ServerSettings, delete_guild, purge_departed
-from index import Article, EngineConfig, Hit, IndexBusy, Passage, Span, layout
+from index import EngineConfig, IndexBusy, layout
 from insights import Asked, Feedback, FeedbackStore
 
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
@@ -24,20 +25,15 @@ def library_folder(config: EngineConfig, guild_id: int) -> Path:
     return root
 
 
-def a_hit() -> Hit:
-    text = "The answer is here."
-    passage = Passage(7, 1, 1, text, 0, len(text), (Span(0, len(text)),))
-    article = Article(1, "a.md", "a.md", "A", None, None, None, None, "h", 1, 1)
-    return Hit(passage, article, 0.9, Span(0, len(text)))
-
-
 @pytest.fixture
 def feedback(tmp_path: Path) -> FeedbackStore:
     """A question and a vote in each server, and one in a direct message."""
     opened = FeedbackStore(tmp_path / "feedback.sqlite3")
     for guild_id in (GONE, BACK, STAYS, None):
-        opened.log_question(Asked("q?", "slash", "answered", 1, 0.1, a_hit(), guild_id=guild_id))
-        opened.record(Feedback("q?", a_hit(), "up", 2, guild_id=guild_id))
+        opened.log_question(
+            Asked("q?", "slash", "answered", 1, 0.1, one_sentence_hit(), guild_id=guild_id)
+        )
+        opened.record(Feedback("q?", one_sentence_hit(), "up", 2, guild_id=guild_id))
     yield opened
     opened.close()
 

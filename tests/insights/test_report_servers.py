@@ -8,8 +8,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from records import one_sentence_hit
 
-from index import Article, CitebotError, Hit, Passage, Span
+from index import CitebotError
 from insights import Asked, Feedback, FeedbackStore, build_report
 
 NOW = datetime(2026, 11, 26, 12, tzinfo=UTC)
@@ -34,17 +35,12 @@ INSERT INTO questions VALUES (1, '2026-11-25T10:00:00+00:00', 9, 'slash', 'old?'
 """
 
 
-def hit(key: str) -> Hit:
-    text = "The answer is here."
-    passage = Passage(7, 1, 2, text, 0, len(text), (Span(0, len(text)),))
-    article = Article(1, key, key, key.upper(), None, None, None, None, "h", 3, 3)
-    return Hit(passage, article, 0.9, Span(0, len(text)))
-
-
 def ask(store: FeedbackStore, guild_id: int | None, outcome: str, key: str, vote: str) -> None:
-    asked = Asked("q?", "slash", outcome, 1, 0.1, hit(key), asked_at=NOW, guild_id=guild_id)
+    asked = Asked(
+        "q?", "slash", outcome, 1, 0.1, one_sentence_hit(key), asked_at=NOW, guild_id=guild_id
+    )
     question_id = store.log_question(asked)
-    store.record(Feedback("q?", hit(key), vote, 2, question_id, 1, guild_id=guild_id))
+    store.record(Feedback("q?", one_sentence_hit(key), vote, 2, question_id, 1, guild_id=guild_id))
 
 
 @pytest.fixture
