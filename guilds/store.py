@@ -98,8 +98,9 @@ class GuildStore:
                 "changed_at = excluded.changed_at",
                 (guild_id, name, to_json(name, value), _stamp()),
             )
-            self._cached(guild_id)[name] = value
-            return replace(defaults, **self._own[guild_id])
+            own = self._cached(guild_id)
+            own[name] = value
+            return replace(defaults, **own)
 
     def reset(self, guild_id: int, name: str | None = None) -> bool:
         """Back to the default: setting ``name``, or every setting when None. Whether the
