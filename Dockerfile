@@ -26,6 +26,7 @@ WORKDIR /src
 COPY pyproject.toml constraints.txt README.md LICENSE ./
 COPY index/ index/
 COPY insights/ insights/
+COPY guilds/ guilds/
 COPY bot/ bot/
 COPY cli/ cli/
 RUN pip install --no-cache-dir -c constraints.txt . \

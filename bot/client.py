@@ -1,8 +1,8 @@
 """The bot itself: a ``commands.Bot`` whose ``setup_hook`` opens the library and loads the cogs.
 
 It holds the things every cog needs (settings, the answer service, the feedback store, the
-metrics) and nothing else; features live in ``bot/cogs``. With ``CITEBOT_METRICS_PORT`` set it
-also serves ``/healthz`` and ``/metrics`` (``bot.monitor``).
+servers' own settings, the metrics) and nothing else; features live in ``bot/cogs``. With
+``CITEBOT_METRICS_PORT`` set it also serves ``/healthz`` and ``/metrics`` (``bot.monitor``).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from bot.metrics import Metrics, State
 from bot.monitor import Gateway, MonitorServer
 from bot.settings import Settings
 from bot.views import send_ephemeral
+from guilds import GuildStore, ServerSettings
 from index import Embedder
 from insights import FeedbackStore
 
@@ -29,7 +30,13 @@ log = logging.getLogger(__name__)
 
 PURGE_EVERY = 24 * 60 * 60.0  # seconds between two deletions of expired logged questions
 
-EXTENSIONS = ("bot.cogs.ask", "bot.cogs.library", "bot.cogs.admin", "bot.cogs.librarian")
+EXTENSIONS = (
+    "bot.cogs.ask",
+    "bot.cogs.library",
+    "bot.cogs.admin",
+    "bot.cogs.librarian",
+    "bot.cogs.settings",
+)
 
 
 class CitebotTree(app_commands.CommandTree["CitebotBot"]):
@@ -51,6 +58,7 @@ class CitebotBot(commands.Bot):
 
     service: AnswerService
     feedback: FeedbackStore
+    guild_store: GuildStore
     librarian: Librarian
 
     def __init__(self, settings: Settings, *, embedder: Embedder | None = None) -> None:
@@ -67,6 +75,8 @@ class CitebotBot(commands.Bot):
             help_command=None,
         )
         self.settings = settings
+        # What a server without settings of its own gets (the host's .env).
+        self.server_defaults = settings.server_defaults()
         self._embedder = embedder
         self.gateway = Gateway()
         self.metrics = Metrics(self.observed)
@@ -92,9 +102,6 @@ class CitebotBot(commands.Bot):
             libraries_open=len(serving.pool.open_ids()) if serving else 0,
         )
 
-    def server_settings(self, guild_id: int | None) -> Settings:  # TEMP until guilds lands
-        return self.settings
-
     async def setup_hook(self) -> None:
         settings = self.settings
         self.service = await AnswerService.open(
@@ -106,6 +113,7 @@ class CitebotBot(commands.Bot):
             shared_fallback=settings.shared_library == "fallback",
         )
         self.feedback = FeedbackStore(settings.store.path)
+        self.guild_store = GuildStore.open(settings.engine)
         self.librarian = Librarian(self.service, settings.engine, self.metrics)
         for extension in EXTENSIONS:
             await self.load_extension(extension)
@@ -125,6 +133,13 @@ class CitebotBot(commands.Bot):
             await self.monitor.start(settings.metrics_host, settings.metrics_port)
         if settings.sync_commands:
             await self._sync()
+
+    def server_settings(self, guild_id: int | None) -> ServerSettings:
+        """The settings in server ``guild_id`` (its own values over the host's); the host's in
+        direct messages. From memory: every question asks."""
+        if guild_id is None:
+            return self.server_defaults
+        return self.guild_store.settings(guild_id, self.server_defaults)
 
     async def purge(self) -> int:
         """Delete logged questions older than ``CITEBOT_RETENTION_DAYS`` (done at start and
@@ -198,6 +213,7 @@ class CitebotBot(commands.Bot):
             await self.librarian.close()  # a change in progress ends before the index closes
             await self.service.close()
             self.feedback.close()
+            self.guild_store.close()
         await super().close()
 
 

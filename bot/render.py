@@ -11,14 +11,16 @@ long text is cut at a sentence or a word, with an ellipsis, keeping the answerin
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING, Any
 
 import discord
 
 from bot import discord_limits as limits
 from bot.markup import cut, safe_url, shown
 from bot.quoting import quote
+from guilds import SETTINGS, ServerSettings
+from guilds.settings import MAX_CHANNELS, MAX_ROLE
 from index import Answer, Article, Hit, IndexInfo, Passage, Span
 from insights import Report, StoreConfig, headline
 
@@ -65,9 +67,7 @@ VIEW_EXPIRED = "These buttons have expired: ask again to get fresh ones."
 FEEDBACK_THANKS = "Thanks, your feedback was recorded."
 ONLY_ASKER = "Only the person who asked can page this answer: ask your own with /ask."
 NOT_HERE = "These buttons belong to an answer given elsewhere: ask here to get your own."
-OWN_LIBRARY = (
-    "This server now has a library of its own: questions here are answered from it alone."
-)
+OWN_LIBRARY = "This server now has a library of its own: questions here are answered from it alone."
 NO_LIBRARY = (
     "This server has no library yet: an owner can add articles with `/library add` "
     "(or from the host, `citebot index build DIR --guild <server id>`)."
@@ -355,3 +355,76 @@ def choice_name(article: Article) -> str:
     """An article in an autocomplete list: its title, then its key (choices are plain text)."""
     name = " ".join(f"{article.title} · {article.key}".split())
     return name if len(name) <= limits.CHOICE_NAME else name[: limits.CHOICE_NAME - 1] + "…"
+
+
+SETTINGS_IN_DMS = "Settings are per server: use /settings in the server whose settings to change."
+
+
+def settings_embed(settings: ServerSettings, own: frozenset[str]) -> discord.Embed:
+    """``/settings show``: every setting with its value, and whether it is the server's own.
+
+    Fits by construction: six fields, the longest at most ``MAX_CHANNELS`` channel mentions.
+    """
+    embed = discord.Embed(title="Settings in this server", colour=ANSWER_COLOUR)
+    for name in SETTINGS:
+        whose = "this server's own" if name in own else "the default"
+        embed.add_field(name=name, value=f"{setting_value(settings, name)} · {whose}", inline=False)
+    embed.set_footer(text="Owners change them with /settings set, and undo with /settings reset.")
+    return embed
+
+
+def setting_value(settings: ServerSettings, name: str) -> str:
+    """One setting's value in words; channels and roles as mentions (which never ping)."""
+    return _SETTING_WORDS[name](getattr(settings, name))
+
+
+def setting_changed(settings: ServerSettings, name: str) -> str:
+    """What ``/settings set`` replies."""
+    return message_text(f"{name} is now {setting_value(settings, name)} in this server.")
+
+
+def setting_reset(settings: ServerSettings, name: str | None, dropped: bool) -> str:
+    """What ``/settings reset`` replies: back to the default, or it was the default already."""
+    if name is None:
+        return (
+            "Every setting is back to its default."
+            if dropped
+            else "This server has no settings of its own: they are all the defaults."
+        )
+    state = "is back to" if dropped else "already is"
+    return message_text(f"{name} {state} the default: {setting_value(settings, name)}.")
+
+
+def _channels(ids: frozenset[int]) -> str:
+    if not ids:
+        return "every channel"
+    listed = " ".join(f"<#{channel}>" for channel in sorted(ids)[:MAX_CHANNELS])
+    more = len(ids) - MAX_CHANNELS
+    return f"{listed} … and {more} more" if more > 0 else listed
+
+
+def owners(role: str | None) -> str:
+    """Who may run owner commands, in words: "the Librarians role" (a role id as its mention,
+    which never pings), or "the Manage Server permission" without a role."""
+    if role is None:
+        return "the Manage Server permission"
+    name = f"<@&{role}>" if role.isascii() and role.isdigit() else shown(role, MAX_ROLE)
+    return f"the {name} role"
+
+
+def still_owner(role: str | None) -> str:
+    """Why an owner role was not changed: its author would no longer be an owner."""
+    return message_text(
+        f"Not changed: only members with {owners(role)} would be owners here, and you would "
+        "not be one. Take that role first, or choose another."
+    )
+
+
+_SETTING_WORDS: dict[str, Callable[[Any], str]] = {
+    "channels": _channels,
+    "threshold": lambda value: f"{value:g}",
+    "cooldown": lambda seconds: f"{seconds:g} seconds" if seconds else "off",
+    "channel_limit": lambda limit: f"{limit} questions a minute" if limit else "no limit",
+    "mentions": lambda on: "on" if on else "off",
+    "owner_role": owners,
+}

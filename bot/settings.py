@@ -27,6 +27,7 @@ from pydantic import (
 )
 from pydantic_settings import NoDecode
 
+from guilds import ServerSettings
 from index import EngineConfig
 from index.config import EnvSettings, SettingsError
 from insights import StoreConfig
@@ -58,11 +59,12 @@ class Settings:
     channels: frozenset[int] = frozenset()
     # Role (name or id) allowed to run owner commands; without one, Manage Server is needed.
     owner_role: str | None = None
+    # Whether mentioning the bot asks it a question (slash commands and DMs work either way;
+    # each server may turn it off in /settings).
+    mentions: bool = True
     # Sync slash commands to this guild only: instant while developing (global sync takes time).
     guild_id: int | None = None
     allow_dms: bool = True
-    # Whether a mention of the bot is a question (each server may turn it off in /settings).
-    mentions: bool = True
     # Servers without a library of their own: "fallback" answers them from the shared library,
     # "off" tells them none is set up yet (a public bot whose shared library is the host's own).
     shared_library: Literal["fallback", "off"] = "fallback"
@@ -90,16 +92,24 @@ class Settings:
     # Loopback only unless asked: the pages are for the operator's monitoring.
     metrics_host: str = "127.0.0.1"
 
-    @property
-    def threshold(self) -> float:  # TEMP
-        return self.engine.retrieval.threshold
-
     @classmethod
     def from_env(cls, env: Mapping[str, str], **engine_overrides: object) -> Settings:
         """Read ``DISCORD_TOKEN`` and ``CITEBOT_*``; raise ``SettingsError`` naming a bad one."""
         engine = EngineConfig.from_env(env, **engine_overrides)
         store = StoreConfig.from_env(env)
         return cls(engine=engine, store=store, **BotSettings.read(env).model_dump())
+
+    def server_defaults(self) -> ServerSettings:
+        """What a server's owners can change with ``/settings``, as these settings have it:
+        every server starts from them."""
+        return ServerSettings(
+            channels=self.channels,
+            threshold=self.engine.retrieval.threshold,
+            cooldown=self.cooldown,
+            channel_limit=self.channel_limit,
+            mentions=self.mentions,
+            owner_role=self.owner_role,
+        )
 
     def check_token(self) -> str:
         """The raw token, or ``SettingsError`` naming ``DISCORD_TOKEN`` (never showing it)."""
@@ -149,9 +159,9 @@ class BotSettings(EnvSettings):
     channel_limit: NonNegativeInt = _DEFAULTS.channel_limit
     channels: DiscordIds = _DEFAULTS.channels
     owner_role: str | None = _DEFAULTS.owner_role
+    mentions: bool = _DEFAULTS.mentions
     guild_id: DiscordId | None = _DEFAULTS.guild_id
     allow_dms: bool = _DEFAULTS.allow_dms
-    mentions: bool = _DEFAULTS.mentions
     shared_library: Literal["fallback", "off"] = _DEFAULTS.shared_library
     prefix_commands: bool = _DEFAULTS.prefix_commands
     prefix: str = _DEFAULTS.prefix

@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from rich.console import Console
 
-from cli import bench, render, report, sources
+from cli import bench, guilds, render, report, sources
 from cli.progress import progress_bar
 from index import (
     CitebotError,
@@ -125,6 +125,22 @@ def _parser() -> argparse.ArgumentParser:
         "the container's health check)",
     )
     index_command("merge", _merge, "merge the index's segments into one (no model time)")
+
+    servers = commands.add_parser(
+        "guilds", help="the Discord servers' own libraries and settings: list, delete"
+    )
+    servers_command = _Sub(servers.add_subparsers(required=True, metavar="COMMAND"), common)
+    servers_command(
+        "list",
+        guilds.handle_list,
+        "the servers with a library or settings of their own, and when the bot left them",
+    )
+    sub = servers_command(
+        "delete",
+        guilds.handle_delete,
+        "delete a server's library, settings, logged questions and votes (asks nothing)",
+    )
+    guilds.add_arguments(sub)
 
     sub = command("ask", _ask, "answer one question with the best passage and its source")
     sub.add_argument("question")

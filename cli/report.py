@@ -36,6 +36,12 @@ def add_arguments(sub: argparse.ArgumentParser) -> None:
     sub.add_argument(
         "--db", type=Path, metavar="FILE", help="the feedback database (CITEBOT_FEEDBACK_DB)"
     )
+    sub.add_argument(
+        "--guild",
+        type=int,
+        metavar="ID",
+        help="only the questions and votes of the Discord server with this id",
+    )
 
 
 def handle(args: argparse.Namespace, config: EngineConfig, console: Console) -> int:
@@ -47,7 +53,11 @@ def handle(args: argparse.Namespace, config: EngineConfig, console: Console) -> 
         return Embedder(config)
 
     report = build_report(
-        store.path, args.since, embedder=model, threshold=config.retrieval.threshold
+        store.path,
+        args.since,
+        embedder=model,
+        threshold=config.retrieval.threshold,
+        guild_id=args.guild,
     )
     if args.html:
         try:

@@ -97,39 +97,41 @@ def build_report(
     embedder: Callable[[], Embedder] | None = None,
     threshold: float | None = None,
     now: datetime | None = None,
+    guild_id: int | None = None,
 ) -> Report:
-    """The figures of the last ``since_days`` days. Declined questions are grouped by topic
-    with the model ``embedder()`` gives (called only when there are some to group; without
-    it they are not grouped). Raises ``CitebotError`` when there is no database at ``path``."""
+    """The figures of the last ``since_days`` days: of server ``guild_id`` alone when given
+    (its owners' ``/stats``), otherwise of every server and direct message. Declined questions
+    are grouped by topic with the model ``embedder()`` gives (called only when there are some
+    to group; without it they are not grouped). Raises ``CitebotError`` when there is no
+    database at ``path``."""
     if not path.is_file():
         raise CitebotError(
             f"No feedback database at {path}: the bot creates it on start "
             "(CITEBOT_FEEDBACK_DB, or --db)."
         )
     now = now or datetime.now(UTC)
-    since = now_text(now - timedelta(days=since_days))
+    scope = {"since": now_text(now - timedelta(days=since_days)), "guild": guild_id}
     with _read_only(path) as db:
         outcomes = dict.fromkeys(OUTCOMES, 0)
         for outcome, count in db.execute(
-            "SELECT outcome, count(*) FROM questions WHERE asked_at >= ? GROUP BY outcome",
-            (since,),
+            f"SELECT outcome, count(*) FROM questions WHERE {_ASKED} GROUP BY outcome", scope
         ):
             outcomes[outcome] = count
-        days = _days(db, since, now.date(), since_days)
-        confidence = _confidence(db, since)
+        days = _days(db, scope, now.date(), since_days)
+        confidence = _confidence(db, scope)
         votes = dict(
             db.execute(
-                "SELECT vote, count(*) FROM feedback WHERE created_at >= ? GROUP BY vote", (since,)
+                f"SELECT vote, count(*) FROM feedback WHERE {_VOTED} GROUP BY vote", scope
             ).fetchall()
         )
-        articles = _articles(db, since)
-        passages = _passages(db, since)
+        articles = _articles(db, scope)
+        passages = _passages(db, scope)
         declined = [
             row[0]
             for row in db.execute(
-                "SELECT question FROM questions WHERE outcome = 'declined' AND asked_at >= ? "
-                "ORDER BY asked_at DESC LIMIT ?",
-                (since, MAX_QUESTIONS),
+                f"SELECT question FROM questions WHERE outcome = 'declined' AND {_ASKED} "
+                "ORDER BY asked_at DESC LIMIT :most",
+                {**scope, "most": MAX_QUESTIONS},
             )
         ]
     notes = []
@@ -157,12 +159,19 @@ def build_report(
     )
 
 
+# The rows a report counts: those of its period and, when it has one, of its server. A
+# query's parameters are the mapping ``scope`` (``since``, ``guild``: None for every server).
+_ASKED = "asked_at >= :since AND (:guild IS NULL OR guild_id = :guild)"
+_VOTED = "created_at >= :since AND (:guild IS NULL OR guild_id = :guild)"
+Scope = dict[str, Any]
+
+
 def _read_only(path: Path) -> sqlite3.Connection:
     """Read-only and through a URI, so a report can never create or change the bot's
-    database; one made by an older bot (no question log yet) is one line."""
+    database; one made by an older bot (no question log or servers yet) is one line."""
     db = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True)
-    tables = {name for (name,) in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-    if "questions" not in tables:
+    columns = {name for (name,) in db.execute("SELECT name FROM pragma_table_info('questions')")}
+    if "guild_id" not in columns:
         db.close()
         raise CitebotError(
             f"{path} was made by an older citebot: start the bot once to bring it up to date."
@@ -170,12 +179,12 @@ def _read_only(path: Path) -> sqlite3.Connection:
     return db
 
 
-def _days(db: sqlite3.Connection, since: str, today: date, span: int) -> tuple[Day, ...]:
+def _days(db: sqlite3.Connection, scope: Scope, today: date, span: int) -> tuple[Day, ...]:
     counts: dict[str, dict[str, int]] = {}
     for day, outcome, count in db.execute(
-        "SELECT substr(asked_at, 1, 10), outcome, count(*) FROM questions WHERE asked_at >= ? "
+        f"SELECT substr(asked_at, 1, 10), outcome, count(*) FROM questions WHERE {_ASKED} "
         "GROUP BY 1, 2",
-        (since,),
+        scope,
     ):
         counts.setdefault(day, dict.fromkeys(OUTCOMES, 0))[outcome] = count
     if not counts:
@@ -185,42 +194,42 @@ def _days(db: sqlite3.Connection, since: str, today: date, span: int) -> tuple[D
     return tuple(Day(day, counts.get(day, dict.fromkeys(OUTCOMES, 0))) for day in period)
 
 
-def _confidence(db: sqlite3.Connection, since: str) -> dict[str, tuple[int, ...]]:
+def _confidence(db: sqlite3.Connection, scope: Scope) -> dict[str, tuple[int, ...]]:
     bins = {"answered": [0] * BINS, "declined": [0] * BINS}
     for outcome, score in db.execute(
-        "SELECT outcome, confidence FROM questions WHERE asked_at >= ? AND confidence IS NOT "
+        f"SELECT outcome, confidence FROM questions WHERE {_ASKED} AND confidence IS NOT "
         "NULL AND outcome IN ('answered', 'declined')",
-        (since,),
+        scope,
     ):
         bins[outcome][min(BINS - 1, max(0, int(score * BINS)))] += 1
     return {outcome: tuple(counts) for outcome, counts in bins.items()}
 
 
-def _articles(db: sqlite3.Connection, since: str) -> tuple[ArticleVotes, ...]:
+def _articles(db: sqlite3.Connection, scope: Scope) -> tuple[ArticleVotes, ...]:
     rows = db.execute(
         "SELECT article_key, max(article_title), sum(vote = 'up'), sum(vote = 'down') "
-        "FROM feedback WHERE created_at >= ? GROUP BY article_key "
-        "ORDER BY sum(vote = 'down') + sum(vote = 'up') DESC, article_key LIMIT ?",
-        (since, TOP),
+        f"FROM feedback WHERE {_VOTED} GROUP BY article_key "
+        "ORDER BY sum(vote = 'down') + sum(vote = 'up') DESC, article_key LIMIT :most",
+        {**scope, "most": TOP},
     )
     return tuple(ArticleVotes(*row) for row in rows)
 
 
-def _passages(db: sqlite3.Connection, since: str) -> tuple[PassageVotes, ...]:
+def _passages(db: sqlite3.Connection, scope: Scope) -> tuple[PassageVotes, ...]:
     rows = db.execute(
         "SELECT article_key, max(article_title), paragraph, sum(vote = 'down'), sum(vote = 'up') "
-        "FROM feedback WHERE created_at >= ? GROUP BY article_key, paragraph "
+        f"FROM feedback WHERE {_VOTED} GROUP BY article_key, paragraph "
         "HAVING sum(vote = 'down') > 0 "
-        "ORDER BY sum(vote = 'down') DESC, sum(vote = 'up'), article_key, paragraph LIMIT ?",
-        (since, TOP),
+        "ORDER BY sum(vote = 'down') DESC, sum(vote = 'up'), article_key, paragraph LIMIT :most",
+        {**scope, "most": TOP},
     ).fetchall()
     found = []
     for key, title, paragraph, down, up in rows:
         (question,) = db.execute(
-            "SELECT question FROM feedback WHERE created_at >= ? AND article_key = ? AND "
-            "paragraph = ? AND vote = 'down' GROUP BY question ORDER BY count(*) DESC, "
+            f"SELECT question FROM feedback WHERE {_VOTED} AND article_key = :key AND "
+            "paragraph = :paragraph AND vote = 'down' GROUP BY question ORDER BY count(*) DESC, "
             "question LIMIT 1",
-            (since, key, paragraph),
+            {**scope, "key": key, "paragraph": paragraph},
         ).fetchone()
         found.append(PassageVotes(key, title, paragraph, down, up, question))
     return tuple(found)

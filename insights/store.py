@@ -3,9 +3,11 @@
 A feedback row holds the question, the passage shown, the vote, the voter's Discord user id and
 the time. A question row (only with ``CITEBOT_LOG_QUESTIONS=on``) holds the question, the asker's
 user id, how it came in, its outcome, the confidence, the passage quoted (or the closest one,
-when declined) and the index version; a vote on its answer points at it. User ids are personal
-data: ``forget`` deletes a user's rows of both kinds (the ``/forget`` command), question rows
-older than ``CITEBOT_RETENTION_DAYS`` are deleted (``purge``), and docs/security.md says so.
+when declined), the index version and the server it was asked in; a vote on its answer points
+at it. User ids are personal data: ``forget`` deletes a user's rows of both kinds (the
+``/forget`` command), question rows older than ``CITEBOT_RETENTION_DAYS`` are deleted
+(``purge``), and docs/security.md says so; ``forget_guild`` deletes a server's rows when it is
+deleted (``guilds.retention``).
 Every query is parameterised; nothing in a row is ever executed.
 """
 
@@ -63,9 +65,23 @@ CREATE TABLE IF NOT EXISTS questions (
 CREATE INDEX IF NOT EXISTS questions_user ON questions (user_id);
 CREATE INDEX IF NOT EXISTS questions_asked ON questions (asked_at);
 """
-# Columns the feedback table gained after its first release; an older database gets them when
-# it is opened (SQLite adds a column in place, existing rows read NULL).
-_FEEDBACK_ADDED = {"article_title": "TEXT", "question_id": "INTEGER", "asker_id": "INTEGER"}
+# Columns the tables gained after their first release; an older database gets them when it is
+# opened (SQLite adds a column in place, existing rows read NULL). ``guild_id``: the server a
+# question was asked or a vote cast in, NULL for direct messages (and rows from before).
+_ADDED = {
+    "feedback": {
+        "article_title": "TEXT",
+        "question_id": "INTEGER",
+        "asker_id": "INTEGER",
+        "guild_id": "INTEGER",
+    },
+    "questions": {"guild_id": "INTEGER"},
+}
+# Indexes on added columns, made once the columns are there.
+_ADDED_INDEXES = """
+CREATE INDEX IF NOT EXISTS feedback_guild ON feedback (guild_id);
+CREATE INDEX IF NOT EXISTS questions_guild ON questions (guild_id);
+"""
 FORGOTTEN = "(forgotten)"
 """What a vote keeps of a question whose asker asked to be forgotten, or past the retention."""
 
@@ -87,6 +103,7 @@ class Feedback:
     # Who asked the question voted on: anyone may vote on an answer, and the vote keeps the
     # question's text, which is the asker's to have forgotten.
     asker_id: int | None = None
+    guild_id: int | None = None  # the server voted in; None: a direct message
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +118,7 @@ class Asked:
     hit: Hit | None = None  # the passage quoted, or the closest one when declined
     index_version: str | None = None
     asked_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    guild_id: int | None = None  # the server asked in; None: a direct message
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,18 +136,20 @@ class FeedbackStore:
         self._db = sqlite3.connect(path, check_same_thread=False)
         with self._lock, self._db:
             self._db.executescript(_SCHEMA)
-            have = {row[1] for row in self._db.execute("PRAGMA table_info(feedback)")}
-            for name, kind in _FEEDBACK_ADDED.items():
-                if name not in have:  # names and types are the constants above, never input
-                    self._db.execute(f"ALTER TABLE feedback ADD COLUMN {name} {kind}")
+            for table, added in _ADDED.items():
+                have = {row[1] for row in self._db.execute(f"PRAGMA table_info({table})")}
+                for name, kind in added.items():
+                    if name not in have:  # names and types are the constants above, never input
+                        self._db.execute(f"ALTER TABLE {table} ADD COLUMN {name} {kind}")
+            self._db.executescript(_ADDED_INDEXES)
 
     def record(self, feedback: Feedback) -> None:
         passage, article = feedback.hit.passage, feedback.hit.article
         with self._lock, self._db:
             self._db.execute(
                 "INSERT INTO feedback (question, passage_id, article_key, paragraph, vote, "
-                "user_id, created_at, article_title, question_id, asker_id) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "user_id, created_at, article_title, question_id, asker_id, guild_id) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     feedback.question,
                     passage.id,
@@ -141,6 +161,7 @@ class FeedbackStore:
                     article.title,
                     feedback.question_id,
                     feedback.asker_id,
+                    feedback.guild_id,
                 ),
             )
 
@@ -152,7 +173,7 @@ class FeedbackStore:
             cursor = self._db.execute(
                 "INSERT INTO questions (asked_at, user_id, way, question, outcome, confidence, "
                 "latency_ms, index_version, article_key, article_title, paragraph, passage_id, "
-                "quoted) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                "quoted, guild_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 (
                     now_text(asked.asked_at),
                     asked.user_id,
@@ -167,6 +188,7 @@ class FeedbackStore:
                     hit.passage.paragraph if hit else None,
                     hit.passage.id if hit else None,
                     quoted[:QUOTED_CHARS] if quoted else None,
+                    asked.guild_id,
                 ),
             )
             return int(cursor.lastrowid or 0)
@@ -180,6 +202,14 @@ class FeedbackStore:
             self._db.execute(
                 "UPDATE feedback SET question = ? WHERE asker_id = ?", (FORGOTTEN, user_id)
             )
+            return Forgotten(votes.rowcount, asked.rowcount)
+
+    def forget_guild(self, guild_id: int) -> Forgotten:
+        """Delete every vote cast and question asked in server ``guild_id`` (it removed the
+        bot, or the host deleted it); says how many of each."""
+        with self._lock, self._db:
+            votes = self._db.execute("DELETE FROM feedback WHERE guild_id = ?", (guild_id,))
+            asked = self._db.execute("DELETE FROM questions WHERE guild_id = ?", (guild_id,))
             return Forgotten(votes.rowcount, asked.rowcount)
 
     def purge(self, days: int, now: datetime | None = None) -> int:

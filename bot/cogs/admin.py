@@ -1,8 +1,9 @@
 """Owner commands (``/reload``, ``/stats``) and a user's own data (``/forget``: votes and logged
 questions).
 
-"Owner" means the role named by ``CITEBOT_OWNER_ROLE`` (name or id) when it is set, otherwise
-the Manage Server permission: the people who would add or remove the bot anyway.
+"Owner" is per server: the role (name or id) its owners set with ``/settings``, else the one
+``CITEBOT_OWNER_ROLE`` names, else the Manage Server permission: the people who would add or
+remove the bot anyway. ``/stats`` counts the questions of the server it is used in.
 """
 
 from __future__ import annotations
@@ -41,12 +42,16 @@ def is_owner(member: discord.abc.User, owner_role: str | None) -> bool:
     return member.guild_permissions.manage_guild
 
 
+def owner_role(interaction: discord.Interaction[CitebotBot]) -> str | None:
+    """The role that makes an owner where ``interaction`` happens (None: Manage Server)."""
+    return interaction.client.server_settings(interaction.guild_id).owner_role
+
+
 async def owner_only(interaction: discord.Interaction[CitebotBot]) -> bool:
-    role = interaction.client.settings.owner_role
+    role = owner_role(interaction)
     if is_owner(interaction.user, role):
         return True
-    who = f"the {role} role" if role else "the Manage Server permission"
-    raise NotOwner(f"Only members with {who} can do that.")
+    raise NotOwner(f"Only members with {render.owners(role)} can do that.")
 
 
 class AdminCog(commands.Cog, name="Admin"):
@@ -85,7 +90,7 @@ class AdminCog(commands.Cog, name="Admin"):
         self, interaction: discord.Interaction, days: app_commands.Range[int, 1, 365] = 30
     ) -> None:
         await interaction.response.defer(ephemeral=True, thinking=True)
-        report, chart = await asyncio.to_thread(self._stats, days)
+        report, chart = await asyncio.to_thread(self._stats, days, interaction.guild_id)
         await interaction.followup.send(
             embed=render.stats_embed(report),
             file=discord.File(io.BytesIO(chart), filename=render.STATS_CHART),
@@ -93,11 +98,14 @@ class AdminCog(commands.Cog, name="Admin"):
             allowed_mentions=render.NO_MENTIONS,
         )
 
-    def _stats(self, days: int) -> tuple[Report, bytes]:
-        """The report's figures and its chart, in a worker thread: both read the disk, and
-        drawing is CPU work. Declined questions are not grouped here (`citebot report` does)."""
-        threshold = self.bot.service.config.retrieval.threshold
-        report = build_report(self.bot.settings.store.path, days, threshold=threshold)
+    def _stats(self, days: int, guild_id: int | None) -> tuple[Report, bytes]:
+        """The figures of server ``guild_id`` and their chart, in a worker thread: both read
+        the disk, and drawing is CPU work. Declined questions are not grouped here (`citebot
+        report` does)."""
+        threshold = self.bot.server_settings(guild_id).threshold
+        report = build_report(
+            self.bot.settings.store.path, days, threshold=threshold, guild_id=guild_id
+        )
         return report, stats_chart(report)
 
     @app_commands.command(

@@ -17,7 +17,7 @@ from discord.ext import commands
 
 from bot import discord_limits as limits
 from bot import render
-from bot.cogs.admin import is_owner, owner_only
+from bot.cogs.admin import is_owner, owner_only, owner_role
 from bot.markup import shown
 from bot.views import send_ephemeral
 from index import CitebotError
@@ -100,7 +100,7 @@ class LibrarianCog(commands.Cog, name="Librarian"):
         self, interaction: discord.Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
         """Articles whose title or key holds what was typed; the choice's value is the key."""
-        if not is_owner(interaction.user, self.bot.settings.owner_role):
+        if not is_owner(interaction.user, owner_role(interaction)):
             return []  # the list of articles is for owners too
         if not await self.bot.service.has_own_library(interaction.guild_id):
             return []  # only a server's own articles can be removed from it

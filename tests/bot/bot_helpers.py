@@ -297,11 +297,12 @@ class FakeInteraction:
 
 
 async def invoke(
-    bot: CitebotBot, name: str, interaction: FakeInteraction, **params: Any
+    bot: CitebotBot, name: str, interaction: FakeInteraction, /, **params: Any
 ) -> FakeInteraction:
     """Run a slash command as the tree does: checks, the callback, errors to ``on_error``.
 
-    ``name`` may name a group's command: "library add".
+    ``name`` may name a group's command: "library add"; ``params`` may hold a ``name`` of its
+    own (``/settings set name:…``).
     """
     group, *sub = name.split()
     command = bot.tree.get_command(group)

@@ -9,6 +9,7 @@ or reorders text on the article's behalf.
 
 from __future__ import annotations
 
+import re
 from urllib.parse import urlsplit
 
 import discord
@@ -18,6 +19,7 @@ from hypothesis import strategies as st
 from bot import discord_limits as limits
 from bot import render
 from bot.views import AnswerView, SourcesView
+from guilds import SETTINGS, ServerSettings
 from index import Answer, Article, Hit, Passage, Span
 from insights import OUTCOMES, Report
 from insights.report import ArticleVotes, PassageVotes
@@ -101,8 +103,9 @@ def answers(draw: st.DrawFn) -> Answer:
 FORBIDDEN = ["@everyone", "@here", "<@1", "<@&", "<#", "</", "<t:", "<:", "\u202e", "\u2066"]
 
 
-def check(embed: discord.Embed) -> None:
-    """Discord's limits on one embed, and nothing in it that pings, links or reorders text."""
+def check(embed: discord.Embed, ours: re.Pattern[str] | None = None) -> None:
+    """Discord's limits on one embed, and nothing in it that pings, links or reorders text
+    (but for the markup ``ours`` matches: the bot's own mentions of channels and roles)."""
     assert len(embed) <= limits.EMBED_TOTAL  # discord.py counts the parts Discord adds up
     assert len(embed.title or "") <= limits.TITLE
     assert len(embed.description or "") <= limits.DESCRIPTION
@@ -119,6 +122,7 @@ def check(embed: discord.Embed) -> None:
     shown = [embed.title or "", embed.description or "", embed.footer.text or ""]
     shown += [f"{item.name}\n{item.value}" for item in embed.fields]
     for part in shown:
+        part = ours.sub("", part) if ours else part
         for markup in FORBIDDEN:
             assert markup not in part, (markup, part)
     embed.to_dict()  # what discord.py sends
@@ -179,6 +183,30 @@ def test_every_stats_embed_fits_discord(report: Report) -> None:
     embed = render.stats_embed(report)
     check(embed)
     assert embed.image.url == f"attachment://{render.STATS_CHART}"
+
+
+# Settings as the host's .env may have them (any number of channels, any role name) or a
+# server's owners set them.
+server_settings = st.builds(
+    ServerSettings,
+    channels=st.frozensets(st.integers(1, 2**64), max_size=300),
+    threshold=st.floats(0, 1),
+    cooldown=st.floats(0, allow_infinity=False),
+    channel_limit=st.integers(0, 10**30),
+    mentions=st.booleans(),
+    owner_role=st.one_of(st.none(), text, st.integers(1, 2**64).map(str)),
+)
+MENTIONS = re.compile(r"<(#|@&)[0-9]+>")  # the bot's own, of the channels and the role set
+
+
+@PROPERTY
+@given(server_settings, st.frozensets(st.sampled_from(list(SETTINGS))))
+def test_every_settings_embed_fits_discord(settings: ServerSettings, own: frozenset[str]) -> None:
+    embed = render.settings_embed(settings, own)
+    check(embed, ours=MENTIONS)
+    assert [item.name for item in embed.fields] == list(SETTINGS)
+    for name in SETTINGS:
+        assert len(render.setting_changed(settings, name)) <= limits.CONTENT
 
 
 @PROPERTY
