@@ -22,8 +22,9 @@ from bot.metrics import Metrics, State
 from bot.monitor import Gateway, MonitorServer
 from bot.settings import Settings
 from bot.views import send_ephemeral
-from guilds import GuildStore, ServerSettings
+from guilds import GuildStore, ServerSettings, purge_departed
 from index import Embedder
+from index.servers import server_ids
 from insights import FeedbackStore
 
 log = logging.getLogger(__name__)
@@ -143,11 +144,43 @@ class CitebotBot(commands.Bot):
 
     async def purge(self) -> int:
         """Delete logged questions older than ``CITEBOT_RETENTION_DAYS`` (done at start and
-        daily, whether or not questions are logged now: rows kept before still expire)."""
-        deleted = await asyncio.to_thread(self.feedback.purge, self.settings.store.retention_days)
+        daily, whether or not questions are logged now: rows kept before still expire), and
+        what is kept of servers the bot left longer ago than that; the questions deleted."""
+        days = self.settings.store.retention_days
+        deleted = await asyncio.to_thread(self.feedback.purge, days)
         if deleted:
             log.info("Deleted %d logged questions past their retention", deleted)
+        gone = await asyncio.to_thread(
+            purge_departed, self.settings.engine, self.guild_store, days, questions=self.feedback
+        )
+        for guild_id in gone:
+            await self.service.forget(guild_id)
         return deleted
+
+    async def on_guild_remove(self, guild: discord.Guild) -> None:
+        """Removed from a server: its library and settings are kept for the retention period
+        (it may come back), then deleted by ``purge``."""
+        days = self.settings.store.retention_days
+        log.info("Removed from server %d; what is kept of it goes in %d days", guild.id, days)
+        await asyncio.to_thread(self.guild_store.left, guild.id)
+
+    async def on_guild_join(self, guild: discord.Guild) -> None:
+        log.info("Added to server %d", guild.id)
+        await asyncio.to_thread(self.guild_store.joined, guild.id)
+
+    async def _reconcile(self) -> None:
+        """Servers left or joined while the bot was not running: what is kept of a server the
+        bot is no longer in starts its retention now; one it is in is not to be deleted."""
+        present = {guild.id for guild in self.guilds}
+
+        def reconcile() -> None:
+            kept = set(server_ids(self.settings.engine)) | set(self.guild_store.configured())
+            for guild_id in kept - present:
+                self.guild_store.left(guild_id)
+            for guild_id in set(self.guild_store.departed()) & present:
+                self.guild_store.joined(guild_id)
+
+        await asyncio.to_thread(reconcile)
 
     async def _purge_every(self, seconds: float) -> None:
         while True:
@@ -192,6 +225,7 @@ class CitebotBot(commands.Bot):
 
     async def on_ready(self) -> None:
         log.info("Logged in as %s in %d servers", self.user, len(self.guilds))
+        await self._reconcile()
 
     # The gateway's events, for /healthz: a sharded bot follows each shard instead (below).
     async def on_connect(self) -> None:

@@ -176,6 +176,7 @@ class AnswerView(ExpiringView):
             interaction.user.id,
             self.question_id,
             asker_id=self.asker_id,
+            guild_id=self.guild_id,
         )
         await self._service.run(self._feedback.record, feedback)
         self._metrics.vote(vote)

@@ -197,7 +197,12 @@ class AskCog(commands.Cog, name="Asking"):
         return None
 
     async def _asked(
-        self, way: Way, question: str, user_id: int, reply: Reply, started: float
+        self,
+        way: Way,
+        question: str,
+        asker: tuple[int, int | None],
+        reply: Reply,
+        started: float,
     ) -> None:
         """Count and log a question's outcome, and keep it when the owner asked for that;
         before its reply is sent, so that votes on the answer can point at the kept row."""
@@ -224,7 +229,8 @@ class AskCog(commands.Cog, name="Asking"):
             question=reply.answer.question if reply.answer else question[:limit],
             way=way,
             outcome=reply.outcome,
-            user_id=user_id,
+            user_id=asker[0],
+            guild_id=asker[1],
             seconds=seconds,
             hit=reply.answer.best if reply.answer else None,
             index_version=version,
@@ -241,19 +247,19 @@ class AskCog(commands.Cog, name="Asking"):
         self, interaction: discord.Interaction, question: str, way: Way
     ) -> None:
         started = time.perf_counter()
-        user_id = interaction.user.id
-        refusal = self.refusal(user_id, interaction.channel, interaction.guild_id)
+        asker = (interaction.user.id, interaction.guild_id)
+        refusal = self.refusal(asker[0], interaction.channel, asker[1])
         if refusal:
-            await self._asked(way, question, user_id, Reply(content=refusal), started)
+            await self._asked(way, question, asker, Reply(content=refusal), started)
             await send_ephemeral(interaction, refusal)
             return
         await interaction.response.defer(thinking=True)
         try:
-            reply = await self.answer(question, user_id, interaction.guild_id)
+            reply = await self.answer(question, *asker)
         except Exception:  # the tree's error handler apologises and logs the traceback
-            await self._asked(way, question, user_id, Reply(outcome="error"), started)
+            await self._asked(way, question, asker, Reply(outcome="error"), started)
             raise
-        await self._asked(way, question, user_id, reply, started)
+        await self._asked(way, question, asker, reply, started)
         sent = await interaction.followup.send(
             **reply.send_kwargs(), allowed_mentions=render.NO_MENTIONS, wait=True
         )
@@ -262,19 +268,18 @@ class AskCog(commands.Cog, name="Asking"):
     async def _answer_message(self, message: discord.Message, question: str, way: Way) -> None:
         """Answer as a reply to ``message``; a failure is logged and apologised for."""
         started = time.perf_counter()
-        user_id = message.author.id
+        asker = (message.author.id, message.guild.id if message.guild else None)
         try:
-            guild_id = message.guild.id if message.guild else None
-            refusal = self.refusal(message.author.id, message.channel, guild_id)
+            refusal = self.refusal(asker[0], message.channel, asker[1])
             if refusal:
                 reply = Reply(content=refusal)
             else:
                 async with message.channel.typing():
-                    reply = await self.answer(question, message.author.id, guild_id)
+                    reply = await self.answer(question, *asker)
         except Exception:
             log.exception("Answering a message failed")
             reply = Reply(content=render.APOLOGY, outcome="error")
-        await self._asked(way, question, user_id, reply, started)
+        await self._asked(way, question, asker, reply, started)
         sent = await message.reply(
             **reply.send_kwargs(), mention_author=False, allowed_mentions=render.NO_MENTIONS
         )

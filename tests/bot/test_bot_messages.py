@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import replace
 from typing import Any
 
 import discord
@@ -85,8 +84,10 @@ async def test_mentions_are_answered_only_in_the_allowed_channels(
     bot = await connected()
     channel, other_channel = dpytest.get_config().channels[:2]  # a text and a voice channel
     other = other_channel.id
-    # dpytest makes the channel ids as it connects, so the setting is given afterwards.
-    bot.settings = replace(bot.settings, channels=frozenset({channel.id if allowed else other}))
+    # dpytest makes the channel ids as it connects, so the setting is given afterwards, as the
+    # server's owners would with /settings.
+    allowed_id = str(channel.id if allowed else other)
+    bot.guild_store.set(channel.guild.id, "channels", allowed_id, bot.server_defaults)
 
     await dpytest.message(f"<@{bot.user.id}> {QUESTION}", channel=channel)
 

@@ -10,6 +10,7 @@ and their autocomplete, feeds, and dpytest's mentions in two fake servers.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -318,3 +319,76 @@ async def test_mentions_in_two_servers_are_answered_from_each_ones_library(
     assert "choir" not in str(missed.to_dict()).replace(CHOIR_QUESTION, "").casefold()
     await dpytest.message(f"<@{bot.user.id}> {RAILWAY_QUESTION}", channel=channel(second))
     assert dpytest.get_message().embeds[0].title == "The mountain railway"
+
+
+async def settings_set(bot: Any, server: int, name: str, value: str) -> str:
+    interaction = FakeInteraction(bot, user=owner(), guild_id=server)
+    return (await invoke(bot, "settings set", interaction, name=name, value=value)).last.content
+
+
+async def test_each_servers_settings_apply_to_its_questions_only(
+    make_bot: Any, changing: EngineConfig
+) -> None:
+    bot = await make_bot(engine=changing)
+    await settings_set(bot, CHOIR, "threshold", "1")  # nothing is that sure: all declined
+    await settings_set(bot, RAILWAY, "cooldown", "60")
+
+    assert (await answer(bot, CHOIR, CHOIR_QUESTION)).last.embed.title == (
+        "Not found in the library"
+    )
+    assert (await answer(bot, RAILWAY, RAILWAY_QUESTION)).last.embed.title == (
+        "The mountain railway"
+    )
+    again = (await answer(bot, RAILWAY, RAILWAY_QUESTION)).last
+    assert again.content.startswith("Easy there: you can ask again in ")
+    # The same user, at once, in the other server and in a direct message: no cooldown there.
+    assert (await answer(bot, NEWCOMER, SHARED_QUESTION)).last.embed.title.startswith("Why")
+    assert (await answer(bot, None, SHARED_QUESTION)).last.embed.title.startswith("Why")
+
+
+async def test_a_server_that_turns_mentions_off_is_not_answered_by_them(
+    two_servers: Any, changing: EngineConfig
+) -> None:
+    bot = two_servers
+    quiet, chatty = dpytest.get_config().guilds
+    bot.guild_store.set(quiet.id, "mentions", "off", bot.server_defaults)
+
+    await dpytest.message(f"<@{bot.user.id}> {SHARED_QUESTION}", channel=quiet.text_channels[0])
+    assert dpytest.verify().message().nothing()
+    await dpytest.message(f"<@{bot.user.id}> {SHARED_QUESTION}", channel=chatty.text_channels[0])
+    assert dpytest.get_message().embeds[0].title.startswith("Why Russia")
+
+
+async def test_a_server_left_is_kept_for_the_retention_then_deleted(
+    make_bot: Any, changing: EngineConfig
+) -> None:
+    bot = await make_bot(engine=changing, retention_days=30)
+    choir = changing.for_server(CHOIR).index_dir
+    assert (await answer(bot, CHOIR, CHOIR_QUESTION)).last.embed.title == "The harbour choir"
+
+    await bot.on_guild_remove(discord.Object(id=CHOIR))
+    await bot.purge()
+    assert choir.is_dir()  # within the retention: it may come back
+
+    bot.guild_store.joined(CHOIR)
+    bot.guild_store.left(CHOIR, datetime.now(UTC) - timedelta(days=31))
+    await bot.purge()
+    assert not choir.exists()
+    assert CHOIR not in bot.service.pool.open_ids()
+    # Back after the deletion: a server like any other without a library.
+    fresh = (await answer(bot, CHOIR, CHOIR_QUESTION)).last
+    assert fresh.embed.title == "Not found in the library"  # the shared library's answer
+    assert (await answer(bot, RAILWAY, RAILWAY_QUESTION)).last.embed.title == (
+        "The mountain railway"
+    )
+
+
+async def test_a_server_the_bot_left_while_it_was_down_starts_its_retention_at_login(
+    two_servers: Any, changing: EngineConfig
+) -> None:
+    bot = two_servers
+    present = {guild.id for guild in dpytest.get_config().guilds}
+    await bot.on_ready()
+
+    assert set(bot.guild_store.departed()) == {CHOIR, RAILWAY}  # their folders, no server
+    assert not present & set(bot.guild_store.departed())
