@@ -1,6 +1,6 @@
 """``citebot bench``: how fast the engine builds and answers, from a thousand passages to a million.
 
-Speed is measured here, never by timed tests. Three questions are answered:
+Speed is measured here, never by timed tests. These questions are answered:
 
 - **Build.** Is an index build as fast as the model allows? The same passages are encoded once
   with the bare ``SentenceTransformer.encode`` and once through ``build`` end to end (reading
