@@ -12,10 +12,11 @@ from rich.console import Console
 from rich.table import Table
 
 from index import CitebotError, Embedder, EngineConfig, add, open_library
-from index.benchmark import BenchPlan, questions, run
+from index.benchmark import BenchPlan, ServersPlan, machine, many_servers, questions, run
 
 DEFAULT_SQUAD = Path("../shared/data/squad-dev-a/squad-dev-a.json")
 DEFAULT_ARTICLE = Path("../shared/articles/karabakh-2020-10-07.txt")
+SERVERS = ServersPlan(DEFAULT_SQUAD)  # the many-servers row's defaults (the issue's figures)
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -37,6 +38,22 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_ARTICLE,
         help="a real article file added to the library at each size (add_s); none: skip",
     )
+    parser.add_argument(
+        "--servers",
+        type=int,
+        default=SERVERS.servers,
+        help="server libraries in the many-servers row (CITEBOT_OPEN_LIBRARIES of them open at "
+        "most); 0: leave the row out",
+    )
+    parser.add_argument(
+        "--server-passages",
+        type=int,
+        default=SERVERS.passages,
+        help="real passages in each server's library",
+    )
+    parser.add_argument(
+        "--only-servers", action="store_true", help="measure the many-servers row alone"
+    )
     parser.add_argument("--json", action="store_true", help="print every figure as one object")
 
 
@@ -53,16 +70,26 @@ def handle(args: argparse.Namespace, config: EngineConfig, console: Console) -> 
     article = args.article if args.article and args.article.is_file() else None
     if args.article and not article:
         status.print(f"{args.article} is not there: adds are not timed.")
+    if args.servers < (1 if args.only_servers else 0) or args.server_passages < 1:
+        raise CitebotError("--servers and --server-passages take a number of at least 1.")
     plan = BenchPlan(args.squad, sizes, args.queries, args.real_passages, article=article)
+    servers = ServersPlan(args.squad, args.servers, args.server_passages, args.queries)
     with tempfile.TemporaryDirectory(prefix="citebot-bench-") as scratch:
         root = Path(scratch)
-        result = run(plan, config, root, report=status.print)
-        status.print("Asking 100 questions at once through the bot's answer path …")
-        real = replace(config, index_dir=root / "real")
-        result["concurrency"] = _concurrency(real, plan)
-        if article:
-            status.print("Asking one question after another while an article is added …")
-            result["during_add"] = _during_add(real, plan, article)
+        if args.only_servers:
+            result = {"machine": machine()}
+        else:
+            result = run(plan, config, root, report=status.print)
+            status.print("Asking 100 questions at once through the bot's answer path …")
+            real = replace(config, index_dir=root / "real")
+            result["concurrency"] = _concurrency(real, plan)
+            if article:
+                status.print("Asking one question after another while an article is added …")
+                result["during_add"] = _during_add(real, plan, article)
+        if servers.servers:
+            result["many_servers"] = many_servers(
+                servers, config, root / "servers", report=status.print
+            )
     if args.json:
         print(json.dumps(result, indent=2))
     else:
@@ -99,6 +126,31 @@ def _during_add(config: EngineConfig, plan: BenchPlan, article: Path) -> dict[st
 
 
 def _print(console: Console, result: dict) -> None:
+    if "sizes" in result:
+        _print_sizes(console, result)
+    if servers := result.get("many_servers"):
+        _print_servers(console, servers)
+
+
+def _print_servers(console: Console, figures: dict) -> None:
+    console.print(
+        f"{figures['servers']:,} servers' libraries of {figures['passages']:,} passages, "
+        f"{figures['capacity']} open at most: {figures['questions']} questions of servers "
+        f"drawn at random ({figures['found_open']:.0%} found their library open) answered in "
+        f"p50 [bold]{figures['p50_ms']}[/] ms, p99 {figures['p99_ms']} ms; RSS after "
+        f"{figures['rss_mib']} MiB ({figures['private_mib']} private; "
+        f"{figures['start_rss_mib']} with one library open)."
+    )
+    if figures["probes"]:
+        console.print(
+            f"First answer of a server whose library is closed: p50 "
+            f"[bold]{figures['closed_p50_ms']}[/] ms, p99 {figures['closed_p99_ms']} ms; "
+            f"open: p50 {figures['open_p50_ms']} ms, p99 {figures['open_p99_ms']} ms "
+            f"({figures['probes']} servers; encoding a question alone {figures['encode_ms']} ms)."
+        )
+
+
+def _print_sizes(console: Console, result: dict) -> None:
     console.print(
         f"Build: {result['passages']:,} passages + {result['sentences']:,} sentences; "
         f"bare encode {result['encode_s']} s, build end to end {result['build_s']} s "

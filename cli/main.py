@@ -58,7 +58,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             backend=args.backend,
             threshold=getattr(args, "threshold", None),
             dense_index=getattr(args, "dense_index", None),
-        )
+        ).for_server(_guild(getattr(args, "guild", None)))
         return args.handler(args, config, console)
     except CitebotError as error:
         # One error, one line, whatever the width: the last line of a log is the whole message.
@@ -66,6 +66,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     except KeyboardInterrupt:
         return 130
+
+
+def _guild(value: str | None) -> int | None:
+    """The server whose library ``--guild`` names; None: the shared library.
+
+    Read here rather than by argparse so that a bad value is one line, as a bad setting is.
+    """
+    if value is None:
+        return None
+    if not (value.isascii() and value.isdigit() and int(value) > 0):
+        raise CitebotError(
+            f"--guild={value!r} is not valid: it must be a Discord server's id (a positive "
+            "whole number)."
+        )
+    return int(value)
 
 
 def setup_logging(verbose: int, env: Mapping[str, str]) -> None:
@@ -87,6 +102,14 @@ def _parser() -> argparse.ArgumentParser:
     common.add_argument("--model", help="sentence-transformers model name or path")
     common.add_argument("--backend", choices=BACKENDS, help="how the model runs (CITEBOT_BACKEND)")
     common.add_argument("-v", "--verbose", action="count", default=0, help="more logging")
+    # The commands that act on one library: the shared one, or a server's own.
+    one_library = argparse.ArgumentParser(add_help=False, parents=[common])
+    one_library.add_argument(
+        "--guild",
+        metavar="ID",
+        help="act on this Discord server's own library (in CITEBOT_SERVERS_DIR) instead of "
+        "the shared one",
+    )
 
     parser = argparse.ArgumentParser(
         prog="citebot", description="Answer questions about a library of articles, with sources."
@@ -94,10 +117,11 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     command = _Sub(commands, common)
+    library_command = _Sub(commands, one_library)
 
     index = commands.add_parser("index", help="build and change the index")
     index_commands = index.add_subparsers(required=True, metavar="COMMAND")
-    index_command = _Sub(index_commands, common)
+    index_command = _Sub(index_commands, one_library)
     sub = index_command("build", _build, "(re)build the index from folders or files")
     sub.add_argument("sources", nargs="+", type=Path, metavar="DIR")
     sub.add_argument(
@@ -112,7 +136,7 @@ def _parser() -> argparse.ArgumentParser:
     sub.add_argument("keys", nargs="+", metavar="ARTICLE")
     index_command("info", _info, "what is indexed: counts, model, size, build time")
     index_command("list", sources.handle_list, "the indexed articles, their keys and origins")
-    feeds = command(
+    feeds = library_command(
         "feeds",
         sources.handle_feeds,
         "follow news feeds: add, list, remove, sync (fetch new items)",
@@ -142,11 +166,13 @@ def _parser() -> argparse.ArgumentParser:
     )
     guilds.add_arguments(sub)
 
-    sub = command("ask", _ask, "answer one question with the best passage and its source")
+    sub = library_command("ask", _ask, "answer one question with the best passage and its source")
     sub.add_argument("question")
     sub.add_argument("--json", action="store_true", help="print the answer as JSON")
     sub.add_argument("--threshold", type=float, help="confidence needed to answer")
-    sub = command("chat", _chat, "ask questions in the terminal until an empty line or Ctrl-D")
+    sub = library_command(
+        "chat", _chat, "ask questions in the terminal until an empty line or Ctrl-D"
+    )
     sub.add_argument("--threshold", type=float, help="confidence needed to answer")
     sub = command(
         "eval",
@@ -185,7 +211,7 @@ def _parser() -> argparse.ArgumentParser:
         action="store_true",
         help="index every other article of FILE and ask the rest's questions as unanswerable",
     )
-    sub = command(
+    sub = library_command(
         "report",
         report.handle,
         "what was asked, answered and voted down, and what the library lacks (from the feedback "

@@ -36,12 +36,6 @@ def add_arguments(sub: argparse.ArgumentParser) -> None:
     sub.add_argument(
         "--db", type=Path, metavar="FILE", help="the feedback database (CITEBOT_FEEDBACK_DB)"
     )
-    sub.add_argument(
-        "--guild",
-        type=int,
-        metavar="ID",
-        help="only the questions and votes of the Discord server with this id",
-    )
 
 
 def handle(args: argparse.Namespace, config: EngineConfig, console: Console) -> int:
@@ -57,7 +51,7 @@ def handle(args: argparse.Namespace, config: EngineConfig, console: Console) -> 
         args.since,
         embedder=model,
         threshold=config.retrieval.threshold,
-        guild_id=args.guild,
+        guild_id=config.server_id,  # --guild: that server's questions and votes only
     )
     if args.html:
         try:

@@ -1,6 +1,6 @@
 """``citebot bench``: how fast the engine builds and answers, from a thousand passages to a million.
 
-Speed is measured here, never by timed tests. Three questions are answered:
+Speed is measured here, never by timed tests. These questions are answered:
 
 - **Build.** Is an index build as fast as the model allows? The same passages are encoded once
   with the bare ``SentenceTransformer.encode`` and once through ``build`` end to end (reading
@@ -21,13 +21,21 @@ Speed is measured here, never by timed tests. Three questions are answered:
   and, instead of the model's vectors, noisy copies of the real passages' vectors (so a
   million passages build in minutes, not a day, and still form topic clusters as real ones
   do). Latency and memory are real for those; answers are not, and the report says which.
+- **Many servers.** A bot in many servers keeps a library for each (``index.servers``). One
+  library of real passages is built with the model, then copied to every server's folder by
+  hard links (building a thousand with the model would take hours and measure nothing more:
+  each would be the same size). Questions go to servers drawn at random through one
+  ``LibraryPool`` of ``CITEBOT_OPEN_LIBRARIES``: their latency, the process's memory after,
+  and the first answer of a server whose library is closed against one whose library is open.
 """
 
 from __future__ import annotations
 
 import multiprocessing
+import os
 import random
 import re
+import shutil
 import statistics
 import time
 from collections.abc import Callable, Sequence
@@ -48,6 +56,7 @@ from index.library import open_library
 from index.manifest import Manifest
 from index.merge import merge
 from index.sentences import split_sentences
+from index.servers import LibraryPool
 from index.writer import add, build, build_entries, embedding_text, fit_titles
 
 Report = Callable[[str], None]
@@ -83,7 +92,7 @@ def run(
     embedder = Embedder(config)
     cache = root / CACHE
     count = sum(len(e.pieces) for e in real.entries)
-    result: dict[str, Any] = {"machine": _machine(), "queries": len(asked)}
+    result: dict[str, Any] = {"machine": machine(), "queries": len(asked)}
     report(f"Encoding {count:,} passages bare, then building them end to end …")
     result |= build_throughput(real.entries, replace(config, index_dir=root / "real"), embedder)
     report(f"Building one paragraph of {plan.paragraph_chars:,} characters, then the same text …")
@@ -212,6 +221,130 @@ def add_latency(config: EngineConfig, embedder: Embedder, article: Path) -> dict
         "refresh_ms": _ms(statistics.median(refresh)),
         "segments": segments,
     }
+
+
+@dataclass(frozen=True, slots=True)
+class ServersPlan:
+    """The many-servers row: ``servers`` libraries of ``passages`` real passages each."""
+
+    squad: Path  # the passages of the one library built, and questions about them
+    servers: int = 1_000
+    passages: int = 200
+    queries: int = 300  # questions spread over the servers at random
+    probes: int = 50  # servers whose first answer is timed closed, then open
+
+
+def many_servers(
+    plan: ServersPlan, config: EngineConfig, root: Path, report: Report = lambda _: None
+) -> dict[str, Any]:
+    """The many-servers figures, as one JSON-ready dict; the libraries are made under ``root``.
+
+    The servers' libraries are one real library hard-linked into every server's folder, so
+    every opening reads files already in the page cache (as copies just written would be; a
+    server whose files have left the cache adds the disk's reads). The rest of an opening (the
+    manifest, SQLite, the FAISS and BM25 files and vocabularies) is measured in full, and each
+    open library maps its own files, as with copies.
+    """
+    real = load_squad(plan.squad)
+    entries = _exactly(real.entries, plan.passages)
+    on_topic = {(e.key, p.paragraph) for e in entries for p in e.pieces}
+    asked = [
+        q.text for q in _sample([q for q in real.questions if q.gold in on_topic], plan.queries)
+    ]
+    template = replace(config, index_dir=root / "template")
+    report(f"Building one library of {plan.passages:,} passages with the model …")
+    started = time.perf_counter()
+    built = build_entries(entries, template, embedder=Embedder(config), cache=root / CACHE)
+    build_s = time.perf_counter() - started
+    report(f"Hard-linking it into {plan.servers:,} servers' folders …")
+    servers = replace(config, index_dir=root / "shared", servers_dir=root / "servers")
+    started = time.perf_counter()
+    for server_id in range(1, plan.servers + 1):
+        shutil.copytree(
+            template.index_dir,
+            servers.for_server(server_id).index_dir,
+            symlinks=True,  # ``current`` is a relative link: it points into the copy
+            copy_function=os.link,
+            ignore=shutil.ignore_patterns(layout.LOCK),  # one lock each, not one for all
+        )
+    copy_s = time.perf_counter() - started
+    report(
+        f"Asking {len(asked)} questions of servers drawn at random, "
+        f"{config.open_libraries} libraries open at most …"
+    )
+    figures = _in_process(pool_latency, servers, plan.servers, asked, plan.probes)
+    return {
+        "servers": plan.servers,
+        "passages": built.passages,
+        "build_s": round(build_s, 1),
+        "copy_s": round(copy_s, 1),
+        **figures,
+    }
+
+
+def pool_latency(
+    config: EngineConfig, servers: int, questions: Sequence[str], probes: int
+) -> dict[str, Any]:
+    """Question latency over the libraries of servers ``1..servers`` through one
+    ``LibraryPool`` of ``config.open_libraries``, the memory after, and the first answer of
+    ``probes`` servers whose library is closed, then of the same servers with it open, and
+    the encoding of a question alone (the floor of every answer).
+
+    Runs in a fresh process (see ``_in_process``): ``rss_mib`` is a bot's holding the model and
+    the open libraries, ``start_rss_mib`` the same with one library open.
+    """
+    rng = random.Random(servers)
+    pool = LibraryPool(config, capacity=config.open_libraries)
+    try:
+        for question in questions[:10]:  # warm: first calls allocate and compile
+            _answer(pool, 1, question)
+        start = {"start_rss_mib": round(_memory("VmRSS"), 1)}
+        total, found_open = [], 0
+        for question in questions:
+            server_id = rng.randint(1, servers)
+            found_open += server_id in pool.open_ids()
+            total.append(_answer(pool, server_id, question))
+        opened = len(pool.open_ids())
+        memory = {
+            "rss_mib": round(_memory("VmRSS"), 1),
+            "private_mib": round(_memory("RssAnon"), 1),
+        }
+        still_open = set(pool.open_ids())
+        closed = [s for s in range(1, servers + 1) if s not in still_open]
+        cold, warm, encode = [], [], []
+        for number, server_id in enumerate(rng.sample(closed, min(probes, len(closed)))):
+            cold.append(_answer(pool, server_id, questions[number % len(questions)]))
+            question = questions[-1 - number % len(questions)]
+            warm.append(_answer(pool, server_id, question))
+            started = time.perf_counter()  # the floor of any answer, on this busy or quiet machine
+            pool.embedder.encode_query(question)
+            encode.append(time.perf_counter() - started)
+    finally:
+        pool.close()
+    return {
+        "capacity": config.open_libraries,
+        "questions": len(total),
+        "found_open": round(found_open / len(total), 3),
+        "p50_ms": _ms(statistics.median(total)),
+        "p99_ms": _ms(percentile(total, 99)),
+        **start,
+        **memory,
+        "open_libraries": opened,
+        "probes": len(cold),
+        "closed_p50_ms": _ms(statistics.median(cold)) if cold else None,
+        "closed_p99_ms": _ms(percentile(cold, 99)) if cold else None,
+        "open_p50_ms": _ms(statistics.median(warm)) if warm else None,
+        "open_p99_ms": _ms(percentile(warm, 99)) if warm else None,
+        "encode_ms": _ms(statistics.median(encode)) if encode else None,
+    }
+
+
+def _answer(pool: LibraryPool, server_id: int, question: str) -> float:
+    """Seconds to answer ``question`` in a server's library: opening it if it is closed."""
+    started = time.perf_counter()
+    with pool.lease(server_id) as library:
+        library.search(question)
+    return time.perf_counter() - started
 
 
 def answer_latency(config: EngineConfig, questions: Sequence[str]) -> dict[str, Any]:
@@ -368,6 +501,15 @@ def _first(entries: Sequence[Entry], size: int) -> list[Entry]:
     return out
 
 
+def _exactly(entries: Sequence[Entry], size: int) -> list[Entry]:
+    """The first ``size`` passages: whole articles, the last one cut short if need be."""
+    out = _first(entries, size)
+    extra = sum(len(e.pieces) for e in out) - size
+    if extra > 0:
+        out[-1] = replace(out[-1], pieces=out[-1].pieces[:-extra])
+    return out
+
+
 def _sample(questions: Sequence[Question], count: int) -> list[Question]:
     return random.Random(0).sample(list(questions), min(count, len(questions)))
 
@@ -392,8 +534,8 @@ def _ms(seconds: float) -> float:
     return round(seconds * 1000, 2)
 
 
-def _machine() -> dict[str, Any]:
-    import os
+def machine() -> dict[str, Any]:
+    """The machine a run measured: its figures compare only with a run on the same."""
     import platform
 
     import torch

@@ -57,9 +57,10 @@ def _write_markdown(
     return path
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def write_markdown():
-    """``write_markdown(folder, name, title, paragraphs, **meta)``: an article of the test's own."""
+    """``write_markdown(folder, name, title, paragraphs, **meta)``: an article of the test's own
+    (session-wide: a pure function, so module-wide libraries can be written with it too)."""
     return _write_markdown
 
 

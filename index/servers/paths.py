@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import os
+import re
 import secrets
 import shutil
 
 from index import layout
 from index.config import EngineConfig
 from index.errors import CitebotError
+
+_SERVER_FOLDER = re.compile(r"[1-9][0-9]*")  # what ``EngineConfig.for_server`` names a folder
 
 
 def has_library(config: EngineConfig) -> bool:
@@ -17,12 +20,16 @@ def has_library(config: EngineConfig) -> bool:
 
 
 def server_ids(config: EngineConfig) -> list[int]:
-    """The servers that have a folder under the servers root (a library, feeds or copies)."""
+    """The servers that have a folder under the servers root (a library, feeds or copies).
+
+    Only folders named as ``for_server`` names them count: ``str.isdigit`` alone takes "007"
+    (whose server's folder is "7") and "²" (which ``int`` refuses).
+    """
     try:
         names = [entry.name for entry in os.scandir(config.servers_root) if entry.is_dir()]
     except FileNotFoundError:
         return []
-    return sorted(int(name) for name in names if name.isdigit() and int(name) > 0)
+    return sorted(int(name) for name in names if _SERVER_FOLDER.fullmatch(name))
 
 
 def delete_server(config: EngineConfig, server_id: int) -> bool:

@@ -103,11 +103,9 @@ class LibraryPool:
             entry.library.close()
 
     def close(self) -> None:
-        with self._lock:
-            entries = list(self._open.values())
-            self._open.clear()
-        for entry in entries:
-            entry.library.close()
+        """Close every library: at once, or when the searches holding it end."""
+        for server_id in self.open_ids():
+            self.drop(server_id)
 
     @contextlib.contextmanager
     def _leased(self, server_id: ServerId) -> Iterator[Library]:
@@ -132,19 +130,33 @@ class LibraryPool:
                 library = open_library(self.config_for(server_id), embedder=self.embedder)
             except BaseException:
                 with self._lock:
-                    self._opening.pop(server_id, None)
+                    self._retire(server_id, gate)
                 raise
-            entry = _Open(library, leases=1)
             with self._lock:
-                self._open[server_id] = entry
-                self._opening.pop(server_id, None)  # after: a later first question finds it
-                evicted = self._evict()
-        log.debug(
-            "Opened the library of %s", "the shared library" if server_id is None else server_id
-        )
+                self._retire(server_id, gate)  # with the insertion: a later question finds it
+                # Opened meanwhile past a retired gate (see ``_retire``)? Then keep that one.
+                entry = self._open.get(server_id)
+                fresh = entry is None
+                if entry is None:
+                    entry = self._open[server_id] = _Open(library)
+                entry.leases += 1  # before evicting: a fresh entry evicted at once stays open
+                self._open.move_to_end(server_id)
+                evicted = self._evict() if fresh else [_Open(library)]
+        if fresh:
+            log.debug("Opened %s", _name(server_id))
         for old in evicted:
             old.library.close()
         return entry
+
+    def _retire(self, server_id: ServerId, gate: threading.Lock) -> None:
+        """Forget the gate of an opening that ended, unless a newer opening has its own.
+
+        Threads already waiting on a retired gate still pass it one by one; after a failed
+        opening one of them may open the library while a newcomer, at a new gate, does too.
+        Called with the lock held.
+        """
+        if self._opening.get(server_id) is gate:
+            del self._opening[server_id]
 
     def _take(self, server_id: ServerId) -> _Open | None:
         with self._lock:
@@ -175,3 +187,7 @@ class LibraryPool:
             done = entry.closing and entry.leases == 0
         if done:
             entry.library.close()
+
+
+def _name(server_id: ServerId) -> str:
+    return "the shared library" if server_id is None else f"server {server_id}"

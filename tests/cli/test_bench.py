@@ -29,7 +29,7 @@ def test_bench_json_has_every_figure(tmp_path, monkeypatch, capsys, model_cache,
     monkeypatch.setenv("CITEBOT_DENSE_INDEX", "hnsw")
     args = ["bench", "--json", "--squad", str(squad), "--sizes", "20,300", "--queries", "8"]
 
-    assert main([*args, "--real-passages", "40", "--article", str(karabakh)]) == 0
+    assert main([*args, "--real-passages", "40", "--article", str(karabakh), "--servers", "0"]) == 0
 
     result = json.loads(capsys.readouterr().out)
     assert result["build_vs_encode"] > 0
@@ -54,6 +54,39 @@ def test_bench_json_has_every_figure(tmp_path, monkeypatch, capsys, model_cache,
         assert figures["segments"] == 2 and figures["merged_segments"] == 2
     assert result["concurrency"]["questions"] == 100
     assert result["concurrency"]["qps"] > 0
+    assert "many_servers" not in result  # --servers 0 leaves the row out
+
+
+def test_bench_many_servers_alone(monkeypatch, capsys, model_cache):
+    squad = shared(SQUAD, "the SQuAD development set")
+    monkeypatch.setenv("CITEBOT_CACHE_DIR", str(model_cache))
+    monkeypatch.setenv("CITEBOT_OPEN_LIBRARIES", "3")
+    args = ["bench", "--json", "--only-servers", "--squad", str(squad), "--queries", "30"]
+
+    assert main([*args, "--servers", "8", "--server-passages", "25"]) == 0
+
+    result = json.loads(capsys.readouterr().out)
+    assert set(result) == {"machine", "many_servers"}
+    servers = result["many_servers"]
+    assert (servers["servers"], servers["passages"], servers["capacity"]) == (8, 25, 3)
+    assert servers["questions"] == 30
+    assert 0 < servers["found_open"] < 1  # 8 libraries through 3 places: some of each
+    assert servers["open_libraries"] == 3  # never more than the bound
+    assert servers["probes"] == 5  # the servers left closed after the questions
+    for key in ("p50_ms", "p99_ms", "rss_mib", "private_mib", "start_rss_mib"):
+        assert servers[key] > 0, key
+    for key in ("closed_p50_ms", "closed_p99_ms", "open_p50_ms", "open_p99_ms", "encode_ms"):
+        assert servers[key] > 0, key
+
+
+@pytest.mark.parametrize("args", [["--only-servers", "--servers", "0"], ["--servers", "-1"]])
+def test_bench_refuses_a_many_servers_row_of_nothing(cli_env, capsys, args):
+    squad = shared(SQUAD, "the SQuAD development set")
+
+    assert main(["bench", "--squad", str(squad), *args]) == 2
+
+    err = capsys.readouterr().err
+    assert err.startswith("error: --servers") and err.count("\n") == 1, err
 
 
 class _Questions:
