@@ -29,7 +29,8 @@ class StoreConfig:
     # the owner's report. Off by default: questions are the users' words, kept only when the
     # owner says so (and /about tells users).
     log_questions: bool = False
-    # Days a logged question is kept; older ones are deleted at start and once a day.
+    # Days a logged question is kept, and what is kept of a server the bot left (its library,
+    # settings, questions and votes); older ones are deleted at start and once a day.
     retention_days: int = 30
 
     @classmethod
