@@ -83,9 +83,17 @@ class LibraryPool:
             return list(self._open)
 
     def refresh(self) -> list[ServerId]:
-        """Pick up rebuilt or changed indexes in every open library; the ones that changed."""
+        """Pick up rebuilt or changed indexes in every open library; the ones that changed.
+
+        A server's library whose folder was deleted meanwhile (``citebot guilds delete``) is
+        closed: its server is then answered as one without a library.
+        """
         changed = []
         for server_id in self.open_ids():
+            if server_id is not None and not has_library(self.config_for(server_id)):
+                self.drop(server_id)
+                changed.append(server_id)
+                continue
             with contextlib.suppress(KeyError), self._leased(server_id) as library:
                 if library.refresh():
                     changed.append(server_id)

@@ -210,6 +210,24 @@ def test_refresh_picks_up_an_article_added_to_one_servers_library(
         pool.close()
 
 
+def test_refresh_closes_a_servers_library_whose_folder_was_deleted(
+    tmp_path, config, embedder, write_markdown
+):
+    server = config.for_server(9)
+    _build(server, tmp_path / "articles", write_markdown, embedder, ("tram.md", "Tram", TRAM))
+    pool = LibraryPool(config, capacity=2, embedder=embedder)
+    try:
+        with pool.lease(9) as library:
+            assert library.search(TRAM_QUESTION).answered
+        assert delete_server(config, 9)
+
+        assert pool.refresh() == [9]
+        assert 9 not in pool.open_ids() and _closed(library)
+        assert not pool.exists(9)
+    finally:
+        pool.close()
+
+
 def test_drop_closes_a_library_at_once_or_when_its_lease_ends(pool):
     with pool.lease(1) as trams:
         pass
