@@ -26,6 +26,7 @@ from index import (
     open_library,
 )
 from index.config import BACKENDS, DENSE_KINDS, environment
+from index.errors import IndexMissing
 from index.evaluation import (
     EvalResult,
     FileEvalResult,
@@ -36,6 +37,7 @@ from index.evaluation import (
     load_tsv,
 )
 from index.library import check_index
+from index.servers import server_ids
 
 log = logging.getLogger("citebot")
 SAMPLES = Path("samples")
@@ -267,7 +269,16 @@ def _merge(_args: argparse.Namespace, config: EngineConfig, console: Console) ->
 
 
 def _health(_args: argparse.Namespace, config: EngineConfig, console: Console) -> int:
-    manifest = check_index(config)
+    try:
+        manifest = check_index(config)
+    except IndexMissing:
+        # A bot serving only servers' own libraries (CITEBOT_SHARED_LIBRARY=off) needs none.
+        servers = len(server_ids(config))
+        if not servers:
+            raise
+        libraries = "1 server's library" if servers == 1 else f"{servers} servers' libraries"
+        console.print(f"ok: no shared library; {libraries}", soft_wrap=True)
+        return 0
     console.print(
         render.plain(
             f"ok: {manifest.articles} articles, {manifest.passages} passages, "

@@ -53,3 +53,11 @@ def test_a_bad_setting_fails_the_health_check_too(index_dir, capsys, monkeypatch
     monkeypatch.setenv("CITEBOT_THRESHOLD", "high")
     assert main(["health", "--index-dir", str(index_dir)]) == 2
     assert capsys.readouterr().err.startswith("error: CITEBOT_THRESHOLD='high' is not valid")
+
+
+def test_without_a_shared_library_servers_own_libraries_are_healthy(index_dir, capsys):
+    # A bot with CITEBOT_SHARED_LIBRARY=off serves servers' own libraries and needs no other.
+    servers = index_dir.parent / "only-servers"
+    (servers / "servers" / "123").mkdir(parents=True)
+    assert main(["health", "--index-dir", str(servers / "index")]) == 0
+    assert capsys.readouterr().out == "ok: no shared library; 1 server's library\n"
