@@ -55,21 +55,22 @@ class LexicalQuery:
     names: tuple[Name, ...] = ()
 
 
-Lookup = Callable[[Collection[str]], dict[str, tuple[int, int]]]
-"""``lookup(terms)``: the id and the live document frequency of each of ``terms`` that the
-library's vocabulary holds (a frequency of 0: only removed passages held it)."""
+Lookup = Callable[[Collection[str]], tuple[int, dict[str, tuple[int, int]]]]
+"""``lookup(terms)``: the library's number of live passages, and the id and the live document
+frequency of each of ``terms`` that its vocabulary holds (a frequency of 0: only removed
+passages held it)."""
 
 
-def resolve_query(analyzer: Analyzer, text: str, num_docs: int, lookup: Lookup) -> LexicalQuery:
-    """``text`` as a query of a library of ``num_docs`` live passages whose vocabulary
-    ``lookup`` reads: every store resolves a question the same way, so the same library gives
-    the same weights whichever store holds it."""
+def resolve_query(analyzer: Analyzer, text: str, lookup: Lookup) -> LexicalQuery:
+    """``text`` as a query of the library whose statistics ``lookup`` reads: every store
+    resolves a question the same way, so the same library gives the same weights whichever
+    store holds it."""
     terms = analyzer.terms(text)
     distinct = list(dict.fromkeys(terms))
     asked = set(distinct)
     names = [name for name in dict.fromkeys(analyzer.names(text)) if name in asked]
     wanted = asked.union(*(_spellings(name) for name in names))
-    known = lookup(wanted)
+    num_docs, known = lookup(wanted)
     idf: dict[str, float] = {}
     live: dict[str, int] = {}
     for term in distinct:
@@ -251,11 +252,12 @@ class LexicalIndex:
         return cls([LexicalSegment.open(directory)], [0], [np.empty(0, dtype=np.int64)])
 
     def query(self, text: str) -> LexicalQuery:
-        return resolve_query(self._analyzer, text, self.num_docs, self._lookup)
+        return resolve_query(self._analyzer, text, self._lookup)
 
-    def _lookup(self, terms: Collection[str]) -> dict[str, tuple[int, int]]:
-        """The id and live document frequency of each of ``terms`` the vocabulary holds."""
-        return {
+    def _lookup(self, terms: Collection[str]) -> tuple[int, dict[str, tuple[int, int]]]:
+        """The live passages, and the id and live document frequency of each of ``terms``
+        the vocabulary holds."""
+        return self.num_docs, {
             term: (term_id, self._frequency(term_id))
             for term in terms
             if (term_id := self._vocab.get(term)) is not None
