@@ -31,12 +31,11 @@ def scratch_library(
 
     A temporary index keeps its vectors in the model cache (``cache``), so that evaluating the
     same texts again re-embeds nothing; an index of the caller's keeps its own. With the Qdrant
-    store a temporary library is a collection of its own, deleted at the end.
+    store the library is always a collection of its own, deleted at the end (``index_dir``
+    then only keeps the writer's files): an evaluation never overwrites a served library.
     """
     with tempfile.TemporaryDirectory(prefix="citebot-eval-") as scratch:
-        config = replace(config, index_dir=index_dir or Path(scratch) / "index")
-        if index_dir is None:
-            config = _throwaway(config)
+        config = _throwaway(replace(config, index_dir=index_dir or Path(scratch) / "index"))
         config.cache_dir.mkdir(parents=True, exist_ok=True)
         cache = None if index_dir else config.cache_dir / "eval-embeddings.sqlite3"
         try:
@@ -47,8 +46,7 @@ def scratch_library(
             finally:
                 library.close()
         finally:
-            if index_dir is None:
-                stores.of(config).drop(config)
+            stores.of(config).drop(config)
 
 
 def _throwaway(config: EngineConfig) -> EngineConfig:

@@ -6,7 +6,7 @@ the tests use). The client is the optional extra ``pip install citebot[qdrant]``
 only here and only when this store is used.
 
 A library is an **alias** (``<prefix>-shared``, ``<prefix>-<server id>``) naming the
-collection of its last build (``<alias>-<time>-<pid>``). The collection holds:
+collection of passages of its last build (``<alias>-<time>-<pid>``):
 
 * a point per passage, its id the passage's: named vectors ``passage`` (the title + passage
   vector that FAISS indexes), ``sentences`` (its sentence vectors as one multivector, stored
@@ -15,12 +15,14 @@ collection of its last build (``<alias>-<time>-<pid>``). The collection holds:
   passage, ``tf / (tf + k1 (1 - b + b · length / average length))``, which Qdrant multiplies by
   each term's idf (``Modifier.IDF``): a sparse search is BM25, computed by the server. The
   payload is the passage (text, sentences, place in its article) with its article's
-  attribution, so other services can read the collection without citebot;
-* a point per article (no vectors): its attribution, its passage ids, and the pieces it keeps
-  as duplicates of other articles' passages;
-* a point per term (no vectors): how many passages hold it, which the rescoring's idf needs
-  (Qdrant's own idf is not exposed), and one point of library statistics (passages, their
-  total length, the next free ids, a generation counted up by every change).
+  attribution, so other services can read the collection without citebot.
+
+Beside it, the build's **catalog** (``<collection>-catalog``) holds points without vectors: a
+point per article (its attribution, its passage ids, and the pieces it keeps as duplicates of
+other articles' passages), a point per term (how many passages hold it, which the rescoring's
+idf needs: Qdrant's own is not exposed) and one of library statistics (passages, their total
+length, the next free ids, a generation counted up by every change). Apart, so that no search
+ever passes over them.
 
 Candidates come from one hybrid query, server-side: the dense and the sparse nearest as two
 prefetches, fused (their union), returned with their payloads and vectors. The rescoring,
@@ -30,13 +32,13 @@ Terms are 32-bit hashes of their text (Qdrant's sparse indices are 32-bit), as Q
 BM25 does: two terms of the library may share an index, which merges their counts (about one
 pair in a library of 100,000 distinct terms, a hundred at a million).
 
-``index build`` writes a new collection and switches the alias to it in one request, which
-Qdrant applies atomically: a reader resolves the alias once per snapshot and reads that
-collection only, so it sees the old library or the new one, never a mix; the previous
-collection is kept for readers still on it, older ones are deleted. ``add`` and ``remove``
-change the collection in place (upserts and deletes) and count the generation up; readers
-notice it at their next ``refresh``. A passage's id is never reused within a collection, so
-what readers cached by id stays true.
+``index build`` writes a new build and switches the alias to it in one request, which Qdrant
+applies atomically: a reader resolves the alias once per snapshot and reads that build only,
+so it sees the old library or the new one, never a mix; the previous build is kept for
+readers still on it, older ones are deleted. ``add`` and ``remove`` change the build in place
+(upserts and deletes) and count the generation up; readers notice it at their next
+``refresh``. A passage's id is never reused within a build, so what readers cached by id
+stays true.
 """
 
 from __future__ import annotations
@@ -87,6 +89,8 @@ LIBRARY = 1 << 42
 PASSAGE = "passage"
 SENTENCES = "sentences"
 BM25 = "bm25"
+# A build's second collection, beside its passages': points without vectors.
+CATALOG = "-catalog"
 
 # What a collection's layout is; a reader refuses a collection written with another.
 LAYOUT = 1
@@ -242,11 +246,23 @@ def _new_collection(alias: str) -> str:
     return f"{alias}-{stamp}-{os.getpid()}"
 
 
+def _catalog(collection: str) -> str:
+    """The collection of articles, terms and statistics of the build whose passages are in
+    ``collection``."""
+    return collection + CATALOG
+
+
 def _builds(connection: _Connection, alias: str) -> list[str]:
-    """The collections written for ``alias``, oldest first."""
+    """The builds written for ``alias`` (their passages' collections), oldest first; a build
+    killed between its two collections counts too."""
     mine = re.compile(re.escape(alias) + r"-\d{8}T\d{12}-\d+")
-    names = [c.name for c in connection.client.get_collections().collections]
+    names = {c.name.removesuffix(CATALOG) for c in connection.client.get_collections().collections}
     return sorted(name for name in names if mine.fullmatch(name))
+
+
+def _delete_build(connection: _Connection, collection: str) -> None:
+    for name in (collection, _catalog(collection)):
+        connection.client.delete_collection(name)
 
 
 def _target(connection: _Connection, alias: str) -> str | None:
@@ -291,7 +307,7 @@ class Stats:
 
 
 def _read_stats(connection: _Connection, collection: str) -> Stats:
-    points = connection.client.retrieve(collection, [LIBRARY], with_payload=True)
+    points = connection.client.retrieve(_catalog(collection), [LIBRARY], with_payload=True)
     return Stats.read(points[0].payload if points else None)
 
 
@@ -347,12 +363,13 @@ class _ArticleRecord:
 
 
 class QdrantCatalog:
-    """Articles and passages of one collection, by id. Thread-safe; what it has read it keeps
+    """Articles and passages of one build, by id. Thread-safe; what it has read it keeps
     (bounded): an article or a passage never changes under its id."""
 
     def __init__(self, connection: _Connection, collection: str, size: int) -> None:
         self._connection = connection
         self._collection = collection
+        self._catalog = _catalog(collection)
         self._size = size
         self._passages: _Lru = _Lru(_CACHED)
         self._articles: _Lru = _Lru(_CACHED)
@@ -389,7 +406,7 @@ class QdrantCatalog:
     def articles(self, ids: Iterable[int] | None = None) -> list[Article]:
         """Articles by id (all of them, ordered by title, when ``ids`` is None)."""
         if ids is None:
-            records = [_article_record(p) for p in self._scroll("article")]
+            records = [_article_record(p) for p in self._scroll(self._catalog, "article")]
             self._keep_articles(records)
             return sorted((r.article for r in records), key=lambda a: (a.title, a.key))
         return [r.article for r in self._records(sorted(set(ids)))]
@@ -418,11 +435,10 @@ class QdrantCatalog:
         if not hashes:
             return []
         wanted = set(hashes)
-        found = [
-            (int(p["article"]), str(p["text_hash"]), True)
-            for p in self._scroll("passage", "text_hash", hashes, ["article", "text_hash"])
-        ]
-        for payload in self._scroll("article", "duplicate_hashes", hashes):
+        fields = ["article", "text_hash"]
+        passages = self._scroll(self._collection, None, "text_hash", hashes, fields)
+        found = [(int(p["article"]), str(p["text_hash"]), True) for p in passages]
+        for payload in self._scroll(self._catalog, "article", "duplicate_hashes", hashes):
             record = _article_record(payload)
             found += [
                 (record.article.id, d.text_hash, False)
@@ -455,7 +471,7 @@ class QdrantCatalog:
         if missing:
             with _answering(self._connection):
                 points = self._connection.client.retrieve(
-                    self._collection, [ARTICLES + i for i in missing], with_payload=True
+                    self._catalog, [ARTICLES + i for i in missing], with_payload=True
                 )
             records = [_article_record(p.payload) for p in points]
             self._keep_articles(records)
@@ -469,21 +485,25 @@ class QdrantCatalog:
 
     def _scroll(
         self,
-        kind: str,
+        collection: str,
+        kind: str | None,
         key: str | None = None,
         values: Sequence[str] = (),
         payload: list[str] | bool = True,
     ) -> Iterator[dict[str, Any]]:
-        """The payloads of every point of ``kind`` (whose ``key`` holds one of ``values``)."""
+        """The payloads of every point of ``collection`` (of ``kind``; whose ``key`` holds one
+        of ``values``)."""
         models = _models()
-        must = [models.FieldCondition(key="kind", match=models.MatchValue(value=kind))]
+        must = []
+        if kind is not None:
+            must.append(models.FieldCondition(key="kind", match=models.MatchValue(value=kind)))
         if key is not None:
             must.append(models.FieldCondition(key=key, match=models.MatchAny(any=list(values))))
         offset = None
         while True:
             with _answering(self._connection):
                 points, offset = self._connection.client.scroll(
-                    self._collection,
+                    collection,
                     scroll_filter=models.Filter(must=must),
                     limit=1024,
                     offset=offset,
@@ -496,8 +516,8 @@ class QdrantCatalog:
 
 
 class QdrantLexicon:
-    """The library's terms and their statistics, read from its term points (one request a
-    question for the question's terms and the library's count of passages)."""
+    """The library's terms and their statistics, read from its term points in the catalog
+    (one request a question for the question's terms and the library's count of passages)."""
 
     def __init__(self, connection: _Connection, collection: str) -> None:
         self._connection = connection
@@ -513,7 +533,9 @@ class QdrantLexicon:
         indices = {term: term_index(term) for term in terms}
         ids = [LIBRARY, *sorted({TERMS + i for i in indices.values()})]
         with _answering(self._connection):
-            points = self._connection.client.retrieve(self._collection, ids, with_payload=True)
+            points = self._connection.client.retrieve(
+                _catalog(self._collection), ids, with_payload=True
+            )
         payloads = {int(p.id): p.payload for p in points}
         stats = Stats.read(payloads.get(LIBRARY))
         known = {
@@ -582,7 +604,7 @@ class QdrantSource:
 
     def candidates(self, query: np.ndarray, lexical: LexicalQuery, n: int) -> Candidates:
         models = _models()
-        terms = list(dict.fromkeys(int(t) for t in lexical.term_ids))
+        terms = sorted({int(t) for t in lexical.term_ids})  # two may share a hash
         prefetch = [
             models.Prefetch(query=query.tolist(), using=PASSAGE, limit=n, params=self._params)
         ]
@@ -893,8 +915,10 @@ def _renumbered(content: Content, passages: int, articles: int) -> Content:
 
 
 def _apply_terms(connection: _Connection, collection: str, terms: _Terms, fresh: bool) -> None:
-    """Count the terms' changes into their points (read first, unless the collection is new)."""
+    """Count the terms' changes into their points in the catalog of the build whose passages
+    are in ``collection`` (read first, unless the build is new)."""
     models = _models()
+    collection = _catalog(collection)
     indices = sorted(i for i, d in terms.delta.items() if d)
     counts: dict[int, int] = {}
     if not fresh:
@@ -976,7 +1000,8 @@ class QdrantStore:
         return QdrantCurrent(connection, collection, metadata, stats, manifest, catalog)
 
     def write(self, config: EngineConfig, embedder: Embedder, content: Content) -> None:
-        """A new collection of ``content``, then the alias switched to it in one request."""
+        """A new build of ``content`` (its two collections), then the alias switched to it in
+        one request."""
         models = _models()
         connection = connect(config.qdrant)
         alias = alias_of(config)
@@ -997,7 +1022,7 @@ class QdrantStore:
         }
         with _answering(connection):
             self._create(connection, collection, config.qdrant, embedder.dimension, metadata)
-            _write_points(connection, collection, articles)
+            _write_points(connection, _catalog(collection), articles)
             _write_points(connection, collection, passages)
             _apply_terms(connection, collection, terms, fresh=True)
             stats = Stats(
@@ -1010,7 +1035,7 @@ class QdrantStore:
                 generation=0,
                 changed_at=now,
             )
-            _write_points(connection, collection, [_stats_point(models, stats)])
+            _write_points(connection, _catalog(collection), [_stats_point(models, stats)])
             connection.client.update_collection(collection, metadata={"complete": True})
             previous = _target(connection, alias)
             switch = []
@@ -1024,11 +1049,11 @@ class QdrantStore:
                 )
             )
             connection.client.update_collection_aliases(change_aliases_operations=switch)
-            # The previous collection stays for readers still on it; older ones, and those a
-            # killed build left unfinished, go.
+            # The previous build stays for readers still on it; older ones, and those a killed
+            # build left unfinished, go.
             for name in _builds(connection, alias):
                 if name not in (collection, previous):
-                    connection.client.delete_collection(name)
+                    _delete_build(connection, name)
         log.info("Switched %s to %s (%d passages)", alias, collection, len(content.rows))
 
     def change(
@@ -1041,7 +1066,11 @@ class QdrantStore:
     ) -> Manifest:
         """Upsert ``content``'s points and delete those of the articles ``gone``, in the live
         collection: new articles before their passages, removed passages before their
-        articles, so a reader never finds a passage without its article."""
+        articles, so a reader never finds a passage without its article.
+
+        Not atomic: a search meanwhile may find some of the change (rebuilds are atomic). The
+        ids are taken first, so a change killed midway leaves points no later change reuses:
+        running it again replaces what it wrote (a rebuild starts clean)."""
         models = _models()
         connection = current.connection
         collection = current.collection
@@ -1052,37 +1081,42 @@ class QdrantStore:
         articles, passages, _ = _content_points(
             models, content, analyzer, terms, float(current.metadata["average_length"])
         )
-        removed = 0
-        removed_sentences = 0
+        taken = replace(
+            stats,
+            next_passage=stats.next_passage + len(content.rows),
+            next_article=stats.next_article + len(content.articles),
+        )
+        removed = removed_sentences = 0
         with _answering(connection):
-            _write_points(connection, collection, articles)
+            _write_points(connection, _catalog(collection), [_stats_point(models, taken)])
+            _write_points(connection, _catalog(collection), articles)
             _write_points(connection, collection, passages)
             for article in gone:
                 first, last = current.catalog.passage_range(article.id)
                 ids = list(range(first, last + 1))
                 for passage in current.catalog.passages(ids) if ids else []:
                     terms.add(analyzer.terms(passage.text), -1)
+                    removed += 1
                     removed_sentences += len(passage.sentences)
-                removed += len(ids)
-                if ids:
-                    connection.client.delete(collection, models.PointIdsList(points=ids), wait=True)
-                connection.client.delete(
-                    collection, models.PointIdsList(points=[ARTICLES + article.id]), wait=True
-                )
+                own = [ARTICLES + article.id]
+                for where, doomed in ((collection, ids), (_catalog(collection), own)):
+                    if doomed:  # the passages, then their article
+                        connection.client.delete(
+                            where, models.PointIdsList(points=doomed), wait=True
+                        )
             _apply_terms(connection, collection, terms, fresh=False)
-            fresh = Stats(
+            fresh = replace(
+                taken,
                 passages=stats.passages + len(content.rows) - removed,
                 length=stats.length + terms.length,
                 articles=stats.articles + len(content.articles) - len(gone),
                 sentences=stats.sentences
                 + sum(len(r.passage.sentences) for r in content.rows)
                 - removed_sentences,
-                next_passage=stats.next_passage + len(content.rows),
-                next_article=stats.next_article + len(content.articles),
                 generation=stats.generation + 1,
                 changed_at=datetime.now(UTC).isoformat(timespec="seconds"),
             )
-            _write_points(connection, collection, [_stats_point(models, fresh)])
+            _write_points(connection, _catalog(collection), [_stats_point(models, fresh)])
         return _manifest(current.metadata, fresh)
 
     def merge_if_due(self, _config: EngineConfig, *, everything: bool = False) -> int:
@@ -1106,7 +1140,7 @@ class QdrantStore:
                 )
             builds = _builds(connection, alias)
             for name in builds:
-                connection.client.delete_collection(name)
+                _delete_build(connection, name)
         return had or bool(builds)
 
     def _resolve(self, connection: _Connection, config: EngineConfig) -> str:
@@ -1134,18 +1168,21 @@ class QdrantStore:
                 )
             )
         options: dict[str, Any] = {}
-        if not connection.local:  # local mode ignores them (and warns about some)
+        if not connection.local:  # local mode ignores them
             options = {
                 "shard_number": settings.shards,
                 "replication_factor": settings.replicas,
                 "on_disk_payload": settings.on_disk,
-                "quantization_config": quantization,
             }
         connection.client.create_collection(
             collection,
             vectors_config={
+                # Only the searched vector is quantised: the sentences are read, not searched.
                 PASSAGE: models.VectorParams(
-                    size=dimension, distance=models.Distance.DOT, on_disk=settings.on_disk
+                    size=dimension,
+                    distance=models.Distance.DOT,
+                    on_disk=settings.on_disk,
+                    quantization_config=quantization,
                 ),
                 SENTENCES: models.VectorParams(
                     size=dimension,
@@ -1167,14 +1204,19 @@ class QdrantStore:
             metadata=metadata,
             **options,
         )
-        if not connection.local:
-            for name, kind in (
-                ("kind", models.PayloadSchemaType.KEYWORD),
-                ("article", models.PayloadSchemaType.INTEGER),
-                ("text_hash", models.PayloadSchemaType.KEYWORD),
-                ("duplicate_hashes", models.PayloadSchemaType.KEYWORD),
+        # Articles, terms and the statistics: read by id, a few a question, and scrolled by a
+        # change. Apart from the passages so that no search ever passes over them (local mode
+        # scans every point of a collection).
+        connection.client.create_collection(_catalog(collection), vectors_config={}, **options)
+        if not connection.local:  # local mode has no payload indexes (and warns)
+            keyword, integer = models.PayloadSchemaType.KEYWORD, models.PayloadSchemaType.INTEGER
+            for where, name, kind in (
+                (collection, "text_hash", keyword),
+                (collection, "article", integer),
+                (_catalog(collection), "kind", keyword),
+                (_catalog(collection), "duplicate_hashes", keyword),
             ):
-                connection.client.create_payload_index(collection, name, kind, wait=True)
+                connection.client.create_payload_index(where, name, kind, wait=True)
 
 
 def _stats_point(models: Any, stats: Stats) -> Any:

@@ -38,8 +38,12 @@ def _qdrant(root, name="index", **settings) -> EngineConfig:
 
 
 def _collections(config: EngineConfig) -> list[str]:
+    """The builds in the store: their passages' collections (each has a catalog beside)."""
     client = qdrant.connect(config.qdrant).client
-    return sorted(c.name for c in client.get_collections().collections)
+    names = {c.name for c in client.get_collections().collections}
+    builds = sorted(n for n in names if not n.endswith(qdrant.CATALOG))
+    assert names == {*builds, *(qdrant._catalog(n) for n in builds)}
+    return builds
 
 
 def _aliases(config: EngineConfig) -> dict[str, str]:
