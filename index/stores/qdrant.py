@@ -64,7 +64,13 @@ import numpy as np
 from index import layout
 from index.analysis import Analyzer
 from index.config import EngineConfig, QdrantConfig
-from index.errors import CitebotError, IndexIncompatible, IndexMissing, IndexUnavailable
+from index.errors import (
+    CitebotError,
+    IndexIncompatible,
+    IndexMissing,
+    IndexUnavailable,
+    shown,
+)
 from index.lexical import K1, B, LexicalQuery, resolve_query
 from index.manifest import FORMAT_VERSION, Manifest
 from index.records import Article, Passage, Span
@@ -196,16 +202,20 @@ def connect(settings: QdrantConfig) -> _Connection:
             return found
         if settings.url:
             key_value = settings.api_key.get_secret_value() if settings.api_key else None
-            client = qdrant_client.QdrantClient(url=settings.url, api_key=key_value, timeout=30)
+            # No version check at start: it warns on stderr when the server is down, and a
+            # library's own layout is checked when it is opened.
+            client = qdrant_client.QdrantClient(
+                url=settings.url, api_key=key_value, timeout=30, check_compatibility=False
+            )
             found = _Connection(client, settings.url, local=False)
         else:
             path = key[1]
             try:
                 local = qdrant_client.QdrantClient(path=path, force_disable_check_same_thread=True)
-            except RuntimeError as error:  # the folder is another process's
+            except RuntimeError:  # the folder is another process's
                 raise IndexUnavailable(
-                    f"Qdrant's local folder {path} is in use by another process ({error}); "
-                    "local mode serves one process: run a Qdrant server and set "
+                    f"Qdrant's local folder {path} is in use by another process: local mode "
+                    "serves one process at a time; run a Qdrant server and set "
                     "CITEBOT_QDRANT_URL to share a library."
                 ) from None
             found = _Connection(_Serialized(local), path, local=True)
@@ -220,16 +230,23 @@ def _answering(connection: _Connection) -> Iterator[None]:
     try:
         yield
     except exceptions.UnexpectedResponse as error:
-        reason = (error.content or b"").decode("utf-8", "replace").strip()[:200]
+        reason = _line((error.content or b"").decode("utf-8", "replace")) or _line(str(error))
         raise IndexUnavailable(
-            f"Qdrant at {connection.where} answered {error.status_code}: {reason or error}"
+            f"Qdrant at {connection.where} answered {error.status_code}: {reason}"
         ) from None
     except exceptions.ApiException as error:
-        raise IndexUnavailable(f"Cannot reach Qdrant at {connection.where}: {error}") from None
+        raise IndexUnavailable(
+            f"Cannot reach Qdrant at {connection.where}: {_line(str(error))}"
+        ) from None
     except ValueError as error:  # local mode: a collection deleted under a reader
         if "not found" not in str(error):
             raise
-        raise IndexUnavailable(f"Qdrant at {connection.where}: {error}") from None
+        raise IndexUnavailable(f"Qdrant at {connection.where}: {_line(str(error))}") from None
+
+
+def _line(text: str) -> str:
+    """An error's text as one short line."""
+    return shown(" ".join(text.split()))
 
 
 # --- Names ----------------------------------------------------------------------------------

@@ -16,7 +16,7 @@ from test_segments import EXTRA, QUESTIONS, _answers, _articles, _assert_same
 
 from index import EngineConfig, add, build, open_library, remove
 from index.config import QdrantConfig
-from index.errors import CitebotError, IndexMissing
+from index.errors import CitebotError, IndexMissing, IndexUnavailable
 from index.evaluation import evaluate
 from index.evaluation.squad import Question, QuestionSet
 from index.records import ArticleMeta
@@ -266,6 +266,16 @@ def test_an_evaluation_gets_the_same_figures_and_leaves_no_collection(tmp_path, 
         faiss.answered_answerable,
     )
     assert _collections(config) == []
+
+
+def test_a_server_that_cannot_be_reached_is_one_line(tmp_path):
+    config = EngineConfig(
+        index_dir=tmp_path / "index", store="qdrant", qdrant=QdrantConfig(url="http://127.0.0.1:9")
+    )
+    with pytest.raises(IndexUnavailable) as error:
+        open_library(config)
+    assert str(error.value).startswith("Cannot reach Qdrant at http://127.0.0.1:9")
+    assert "\n" not in str(error.value)
 
 
 def _piece(text: str) -> Piece:
