@@ -124,13 +124,14 @@ class Library:
     def refresh(self) -> bool:
         """Open the index again if it was rebuilt; True when a new version was swapped in.
 
-        A broken new version is logged and the current one kept: a running bot keeps serving.
+        A broken new version (or a store that cannot be reached) is logged and the current one
+        kept: a running bot keeps serving.
         """
         with self._swap:
             store = stores.of(self.config)
-            if store.current_id(self.config) in (None, self._snapshot.version.id):
-                return False
             try:
+                if store.current_id(self.config) in (None, self._snapshot.version.id):
+                    return False
                 fresh = store.open(self.config, self.embedder)
             except CitebotError as error:
                 log.error("Keeping the index already open: %s", error)
