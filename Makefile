@@ -1,4 +1,5 @@
 # Two commands on a fresh machine: `make run` and `make test`. Both create .venv themselves.
+# The venv has the Qdrant extra too, so the tests run the Qdrant store (in its local mode).
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
@@ -16,7 +17,7 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet $(TORCH_PIP_ARGS) "$(TORCH_SPEC)"
-	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev]"
+	$(BIN)/pip install --quiet -c constraints.txt -e ".[dev,qdrant]"
 	touch $(STAMP)
 
 run: $(STAMP)

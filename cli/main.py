@@ -37,7 +37,7 @@ from index.evaluation import (
     load_tsv,
 )
 from index.library import check_index
-from index.servers import server_ids
+from index.servers import has_library, server_ids
 
 log = logging.getLogger("citebot")
 SAMPLES = Path("samples")
@@ -377,7 +377,7 @@ def _run(_args: argparse.Namespace, config: EngineConfig, _console: Console) -> 
 
 
 def _start(args: argparse.Namespace, config: EngineConfig, console: Console) -> int:
-    if not (config.index_dir / "current").exists():
+    if not has_library(config):
         console.print(
             render.plain(f"No index yet: building the sample library from {args.library}/ …")
         )

@@ -118,12 +118,14 @@ def print_info(console: Console, info: IndexInfo) -> None:
         ("passages", f"{info.passages:,}"),
         ("model", f"{info.model} ({info.dimension} dimensions)"),
         ("dense index", info.dense_index),
-        ("segments", str(info.segments)),
-        ("size", f"{info.size_bytes / 2**20:.1f} MiB"),
+        # A Qdrant library has neither here: its server knows its segments and size.
+        ("segments", str(info.segments) if info.segments else ""),
+        ("size", f"{info.size_bytes / 2**20:.1f} MiB" if info.size_bytes else ""),
         ("built", info.built_at),
         ("format", str(info.format_version)),
     ):
-        table.add_row(Text(name, style="bold"), plain(value))
+        if value:
+            table.add_row(Text(name, style="bold"), plain(value))
     console.print(table)
 
 

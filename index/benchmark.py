@@ -84,7 +84,11 @@ def run(
     plan: BenchPlan, config: EngineConfig, root: Path, report: Report = lambda _: None
 ) -> dict[str, Any]:
     """Every figure of the benchmark, as one JSON-ready dict; indexes are built under ``root``
-    (the real passages' index stays at ``root / "real"`` for the caller's own measures)."""
+    (the real passages' index stays at ``root / "real"`` for the caller's own measures).
+
+    Always the index directory's store: the figures are those of files on this machine (a
+    Qdrant library's speed is its server's, and local mode is not a guide to it)."""
+    config = replace(config, store="faiss")
     real = load_squad(plan.squad)
     if plan.real_passages is not None:
         real = replace(real, entries=tuple(_first(real.entries, plan.real_passages)))

@@ -13,12 +13,14 @@ what is allowed, and a bad value is one ``SettingsError`` line naming the variab
 
 Adding a setting takes two lines: the field, its default and the reason for it on the
 dataclass, and a field of the same name on the settings model with its type, its limits and
-``_DEFAULTS.<name>`` as its default. ``from_env`` copies every field of the model across.
+``_DEFAULTS.<name>`` as its default. ``from_env`` copies every field of the model across;
+a ``qdrant_<name>`` field goes to ``QdrantConfig.<name>``, as ``fetch_*`` go to ``FetchPolicy``.
 """
 
 from __future__ import annotations
 
 import os
+import typing
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -48,6 +50,9 @@ BACKENDS: tuple[Backend, ...] = ("torch", "onnx", "onnx-int8")
 
 DenseKind = Literal["auto", "flat", "hnsw"]
 DENSE_KINDS: tuple[DenseKind, ...] = ("auto", "flat", "hnsw")
+
+StoreKind = Literal["faiss", "qdrant"]
+STORE_KINDS: tuple[StoreKind, ...] = ("faiss", "qdrant")
 
 Probability = Annotated[float, Field(ge=0, le=1)]
 
@@ -93,6 +98,32 @@ class RetrievalConfig:
             raise CitebotError("The confidence needs at least one rival (the best passage).")
 
 
+@dataclass(frozen=True, slots=True)
+class QdrantConfig:
+    """Where the Qdrant store keeps libraries, and how its collections are laid out
+    (``index.stores.qdrant``; docs/scaling.md says when and how to run a cluster)."""
+
+    # A Qdrant server or cluster (``http://qdrant:6333``); or, with ``path``, qdrant-client's
+    # embedded local mode: one process, exact search, for tests and trials only.
+    url: str | None = None
+    api_key: SecretStr | None = None
+    path: Path | None = None
+    # Collections are named from this: ``<prefix>-shared`` and ``<prefix>-<server id>`` are
+    # the aliases readers open, each pointing at the collection of its library's last build.
+    prefix: str = "citebot"
+    # Vectors (and payloads) on disk, read through the page cache: the passage vectors' 8-bit
+    # copies stay in RAM for the graph search, the full ones are read for the ~100 candidates
+    # a question rescores. Off: everything in RAM.
+    on_disk: bool = True
+    # 8-bit scalar quantisation of the passage vectors for the search (a quarter of the memory;
+    # candidates are rescored with the full vectors, as the FAISS graph does).
+    quantization: bool = True
+    # Shards a collection is split into, and copies of each shard across nodes. One shard and
+    # one copy suit a single node; a cluster wants about a shard per node and two copies.
+    shards: int = 1
+    replicas: int = 1
+
+
 def default_cache_dir() -> Path:
     """Where exported ONNX models are kept unless ``CITEBOT_CACHE_DIR`` says otherwise."""
     return Path.home() / ".cache" / "citebot"
@@ -127,6 +158,11 @@ class EngineConfig:
     # Libraries a process keeps open at once (``LibraryPool``); the least recently used one
     # beyond this is closed. A small library costs a few MB open and ~10 ms to open again.
     open_libraries: int = 64
+    # Where libraries are kept: "faiss", the index directory on this machine (the default,
+    # nothing to run), or "qdrant", collections in a Qdrant server that several bot hosts share
+    # (``qdrant`` says where; ``pip install citebot[qdrant]``). Answers are the same.
+    store: StoreKind = "faiss"
+    qdrant: QdrantConfig = field(default_factory=QdrantConfig)
 
     @property
     def servers_root(self) -> Path:
@@ -160,7 +196,14 @@ class EngineConfig:
         fetch = FetchPolicy(
             allow_private=values.pop("fetch_private"), contact=values.pop("fetch_contact")
         )
-        return cls(**values, retrieval=retrieval, fetch=fetch)
+        qdrant = QdrantConfig(
+            **{
+                name.removeprefix("qdrant_"): values.pop(name)
+                for name in list(values)
+                if name.startswith("qdrant_")
+            }
+        )
+        return cls(**values, retrieval=retrieval, fetch=fetch, qdrant=qdrant)
 
 
 class SettingsError(CitebotError):
@@ -249,7 +292,9 @@ def _problem(
     else:
         label = model.variable(name) if name in model.model_fields else name
     field = model.model_fields.get(name)
-    secret = field is not None and field.annotation is SecretStr
+    secret = field is not None and (
+        field.annotation is SecretStr or SecretStr in typing.get_args(field.annotation)
+    )
     shown = "" if secret else f"={problem['input']!r}"
     allowed = _ALLOWED.get(problem["type"])
     why = allowed.format(**problem.get("ctx", {})) if allowed else problem["msg"]
@@ -274,6 +319,17 @@ class EngineSettings(EnvSettings):
     fetch_contact: str | None = _DEFAULTS.fetch.contact
     servers_dir: Path | None = _DEFAULTS.servers_dir
     open_libraries: PositiveInt = _DEFAULTS.open_libraries
+    store: StoreKind = _DEFAULTS.store
+    qdrant_url: str | None = _DEFAULTS.qdrant.url
+    qdrant_api_key: SecretStr | None = _DEFAULTS.qdrant.api_key
+    qdrant_path: Path | None = _DEFAULTS.qdrant.path
+    qdrant_prefix: Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")] = (
+        _DEFAULTS.qdrant.prefix
+    )
+    qdrant_on_disk: bool = _DEFAULTS.qdrant.on_disk
+    qdrant_quantization: bool = _DEFAULTS.qdrant.quantization
+    qdrant_shards: PositiveInt = _DEFAULTS.qdrant.shards
+    qdrant_replicas: PositiveInt = _DEFAULTS.qdrant.replicas
 
 
 def environment(dotenv: Path = Path(".env")) -> dict[str, str]:

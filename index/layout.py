@@ -142,6 +142,17 @@ def writing(root: Path) -> Iterator[Path]:
     """Hold the writer's lock on ``root`` (creating it) and tidy up unfinished versions."""
     _check_root(root)
     (root / VERSIONS).mkdir(parents=True, exist_ok=True)
+    with locked(root):
+        _remove_stale(root)
+        yield root
+
+
+@contextlib.contextmanager
+def locked(root: Path) -> Iterator[Path]:
+    """Hold the writer's lock on ``root`` (creating the folder): one writer at a time, whichever
+    store holds the library (a Qdrant library's writer keeps its cache and copies here)."""
+    _check_root(root)
+    root.mkdir(parents=True, exist_ok=True)
     with (root / LOCK).open("a") as lock:
         try:
             fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -149,7 +160,6 @@ def writing(root: Path) -> Iterator[Path]:
             raise IndexBusy(
                 f"Another citebot process is writing the index at {root}; try again when it ends."
             ) from None
-        _remove_stale(root)
         yield root
 
 

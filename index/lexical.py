@@ -16,7 +16,7 @@ import array
 import itertools
 import json
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -53,6 +53,59 @@ class LexicalQuery:
     # The question's names ("Russia", "NATO", "HBoV1"): what a question is about; see
     # ``Retriever._subject``.
     names: tuple[Name, ...] = ()
+
+
+Lookup = Callable[[Collection[str]], tuple[int, dict[str, tuple[int, int]]]]
+"""``lookup(terms)``: the library's number of live passages, and the id and the live document
+frequency of each of ``terms`` that its vocabulary holds (a frequency of 0: only removed
+passages held it)."""
+
+
+def resolve_query(analyzer: Analyzer, text: str, lookup: Lookup) -> LexicalQuery:
+    """``text`` as a query of the library whose statistics ``lookup`` reads: every store
+    resolves a question the same way, so the same library gives the same weights whichever
+    store holds it."""
+    terms = analyzer.terms(text)
+    distinct = list(dict.fromkeys(terms))
+    asked = set(distinct)
+    names = [name for name in dict.fromkeys(analyzer.names(text)) if name in asked]
+    wanted = asked.union(*(_spellings(name) for name in names))
+    num_docs, known = lookup(wanted)
+    idf: dict[str, float] = {}
+    live: dict[str, int] = {}
+    for term in distinct:
+        term_id, df = known.get(term, (None, 0))
+        idf[term] = math.log(1 + (num_docs - df + 0.5) / (df + 0.5))
+        if df and term_id is not None:  # a term only tombstoned passages held is gone
+            live[term] = term_id
+    # Each pair once: a question that repeats its words asks no more of every passage.
+    adjacent = dict.fromkeys(
+        (a, b, min(idf[a], idf[b])) for a, b in itertools.pairwise(terms) if a != b
+    )
+    pairs = tuple(
+        (live[a], live[b], weight) for a, b, weight in adjacent if a in live and b in live
+    )
+    return LexicalQuery(
+        np.array(list(live.values()), dtype=np.int64),
+        np.array([idf[t] for t in live]),
+        sum(idf.values()),
+        pairs,
+        sum(weight for _, _, weight in adjacent),
+        tuple(_name(name, idf[name], known) for name in names),
+    )
+
+
+def _spellings(term: str) -> set[str]:
+    """``term`` and the terms it extends by one or two letters, of five letters or more:
+    "Azerbaijani" is found where an article says "Azerbaijan", "Australian" where it says
+    "Australia" (the stemmer leaves names alone), and "Germany" is not found as "germ"."""
+    return {term} | {term[:end] for end in range(max(5, len(term) - 2), len(term))}
+
+
+def _name(term: str, weight: float, known: dict[str, tuple[int, int]]) -> Name:
+    spellings = _spellings(term)
+    ids = tuple(known[t][0] for t in sorted(spellings) if t in known and known[t][1])
+    return Name(frozenset(spellings), ids, weight)
 
 
 class LexicalSegment:
@@ -199,47 +252,16 @@ class LexicalIndex:
         return cls([LexicalSegment.open(directory)], [0], [np.empty(0, dtype=np.int64)])
 
     def query(self, text: str) -> LexicalQuery:
-        terms = self._analyzer.terms(text)
-        idf: dict[str, float] = {}
-        live: dict[str, int] = {}
-        for term in dict.fromkeys(terms):
-            term_id = self._vocab.get(term)
-            df = 0 if term_id is None else self._frequency(term_id)
-            idf[term] = math.log(1 + (self.num_docs - df + 0.5) / (df + 0.5))
-            if df and term_id is not None:  # a term only tombstoned passages held is gone
-                live[term] = term_id
-        # Each pair once: a question that repeats its words asks no more of every passage.
-        adjacent = dict.fromkeys(
-            (a, b, min(idf[a], idf[b])) for a, b in itertools.pairwise(terms) if a != b
-        )
-        pairs = tuple(
-            (live[a], live[b], weight) for a, b, weight in adjacent if a in live and b in live
-        )
-        names = tuple(
-            self._name(name, idf[name])
-            for name in dict.fromkeys(self._analyzer.names(text))
-            if name in idf
-        )
-        return LexicalQuery(
-            np.array(list(live.values()), dtype=np.int64),
-            np.array([idf[t] for t in live]),
-            sum(idf.values()),
-            pairs,
-            sum(weight for _, _, weight in adjacent),
-            names,
-        )
+        return resolve_query(self._analyzer, text, self._lookup)
 
-    def _name(self, term: str, weight: float) -> Name:
-        """``term`` and the terms it extends by one or two letters, of five letters or more:
-        "Azerbaijani" is found where an article says "Azerbaijan", "Australian" where it says
-        "Australia" (the stemmer leaves names alone), and "Germany" is not found as "germ"."""
-        spellings = {term} | {term[:end] for end in range(max(5, len(term) - 2), len(term))}
-        ids = tuple(
-            self._vocab[t]
-            for t in sorted(spellings)
-            if t in self._vocab and self._frequency(self._vocab[t])
-        )
-        return Name(frozenset(spellings), ids, weight)
+    def _lookup(self, terms: Collection[str]) -> tuple[int, dict[str, tuple[int, int]]]:
+        """The live passages, and the id and live document frequency of each of ``terms``
+        the vocabulary holds."""
+        return self.num_docs, {
+            term: (term_id, self._frequency(term_id))
+            for term in terms
+            if (term_id := self._vocab.get(term)) is not None
+        }
 
     def terms(self, text: str) -> frozenset[str]:
         """The index terms of ``text``, known to the library or not (a title's, for names)."""

@@ -1,80 +1,28 @@
 """An open index: what front ends hold to answer questions.
 
-A ``Library`` owns the embedding model and one ``Snapshot`` (an opened index version).
-``refresh`` swaps in a newer version when the index was rebuilt; a search already running keeps
-the snapshot it started with, so nothing in flight is dropped or sees a mix of two versions.
+A ``Library`` owns the embedding model and one ``Snapshot`` (a state of the library, opened
+from its store: an index version, or a Qdrant collection). ``refresh`` swaps in a newer one
+when the index was rebuilt or changed; a search already running keeps the snapshot it started
+with, so nothing in flight is dropped or sees a mix of two versions.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
-from dataclasses import dataclass
 
-from index import layout
-from index.catalog import Catalog
+from index import stores
 from index.config import EngineConfig
-from index.dense import DenseIndex, SegmentedDense
 from index.embedder import Embedder
 from index.errors import CitebotError
-from index.lexical import LexicalIndex, LexicalSegment
 from index.manifest import Manifest
 from index.questions import clean_question
 from index.records import Answer, Article, Hit, IndexInfo, Passage
-from index.retriever import Retriever, presence
-from index.stored import damaged
-from index.vectors import SegmentedVectors, VectorFile
+from index.retriever import presence
+from index.stores.base import LibraryCatalog, Snapshot
 
 log = logging.getLogger(__name__)
-
-
-@dataclass(frozen=True, slots=True)
-class Snapshot:
-    """One index version, opened read-only: each of its segments' files, read as one library.
-
-    Opening costs what the files' headers and the vocabularies cost, not the library's size:
-    vectors are read by row, FAISS and BM25 arrays memory-mapped, SQLite opened immutable.
-    """
-
-    version: layout.Version
-    manifest: Manifest
-    store: Catalog
-    retriever: Retriever
-
-    @classmethod
-    def open(cls, version: layout.Version, config: EngineConfig, embedder: Embedder) -> Snapshot:
-        manifest = Manifest.read(version.manifest)
-        manifest.check_model(config.model, embedder.dimension)
-        store = Catalog.open(version, manifest.segments)
-        try:
-            retriever = Retriever(
-                *_halves(version, manifest, store), store=store, config=config.retrieval
-            )
-        except CitebotError:
-            store.close()
-            raise
-        return cls(version, manifest, store, retriever)
-
-
-def _halves(
-    version: layout.Version, manifest: Manifest, store: Catalog
-) -> tuple[SegmentedDense, LexicalIndex, SegmentedVectors, SegmentedVectors]:
-    """The dense and lexical indexes and the vector files of every segment, joined."""
-    dense, lexical, passages, sentences = [], [], [], []
-    for info in manifest.segments:
-        files = version.segment(info.name)
-        passages.append(VectorFile(files.passage_vectors, info.passages, manifest.dimension))
-        sentences.append(VectorFile(files.sentence_vectors, info.sentences, manifest.dimension))
-        dense.append(DenseIndex.open(files.dense))
-        lexical.append(LexicalSegment.open(files.lexical))
-        if len(dense[-1]) != info.passages or lexical[-1].num_docs != info.passages:
-            raise damaged(files.dir, "its indexes do not hold the passages the manifest lists")
-    return (
-        SegmentedDense(dense, store.passage_offsets, store.deleted),
-        LexicalIndex(lexical, store.passage_offsets, store.deleted),
-        SegmentedVectors(passages, store.passage_offsets),
-        SegmentedVectors(sentences, store.sentence_offsets),
-    )
 
 
 class Library:
@@ -161,14 +109,14 @@ class Library:
         snapshot = self._snapshot
         manifest = snapshot.manifest
         return IndexInfo(
-            path=str(self.config.index_dir),
+            path=snapshot.location,
             model=manifest.model,
             dimension=manifest.dimension,
             articles=manifest.articles,
             passages=manifest.passages,
             built_at=manifest.built_at,
             format_version=manifest.format_version,
-            size_bytes=layout.tree_size(snapshot.version.dir),
+            size_bytes=snapshot.size_bytes(),
             dense_index=manifest.dense_index,
             segments=len(manifest.segments),
         )
@@ -176,28 +124,36 @@ class Library:
     def refresh(self) -> bool:
         """Open the index again if it was rebuilt; True when a new version was swapped in.
 
-        A broken new version is logged and the current one kept: a running bot keeps serving.
+        A broken new version (or a store that cannot be reached) is logged and the current one
+        kept: a running bot keeps serving.
         """
         with self._swap:
-            if layout.current_id(self.config.index_dir) in (None, self._snapshot.version.id):
-                return False
+            store = stores.of(self.config)
             try:
-                version = layout.current_version(self.config.index_dir)
-                fresh = Snapshot.open(version, self.config, self.embedder)
+                if store.current_id(self.config) in (None, self._snapshot.version.id):
+                    return False
+                fresh = store.open(self.config, self.embedder)
             except CitebotError as error:
                 log.error("Keeping the index already open: %s", error)
                 return False
             self._snapshot = fresh  # the old one closes when its last search lets go of it
-            log.info("Opened index version %s (%d passages)", version.id, fresh.manifest.passages)
+            log.info(
+                "Opened index version %s (%d passages)", fresh.version.id, fresh.manifest.passages
+            )
             return True
 
     def close(self) -> None:
-        self._snapshot.store.close()
+        self._snapshot.close()
 
 
-def _same_passage(store: Catalog, passage: Passage, article_key: str | None) -> Passage | None:
+def _same_passage(
+    store: LibraryCatalog, passage: Passage, article_key: str | None
+) -> Passage | None:
     """``passage`` as ``store`` numbers it now, or None when it is no longer there."""
-    found = store.passages([passage.id]) if 0 <= passage.id < store.size else []
+    found: list[Passage] = []
+    if 0 <= passage.id < store.size:
+        with contextlib.suppress(KeyError):  # a store that deletes passages leaves holes
+            found = store.passages([passage.id])
     same = found and (found[0].text, found[0].start) == (passage.text, passage.start)
     if same and store.articles([found[0].article_id]):  # and its article not removed since
         return found[0]
@@ -216,17 +172,17 @@ def _same_passage(store: Catalog, passage: Passage, article_key: str | None) -> 
 
 
 def open_library(config: EngineConfig, *, embedder: Embedder | None = None) -> Library:
-    """Open the index at ``config.index_dir`` with its model; raises ``IndexUnavailable``."""
-    version = layout.current_version(config.index_dir)
-    Manifest.read(version.manifest).check_model(config.model)
+    """Open the library ``config`` names with its model; raises ``IndexUnavailable``."""
+    store = stores.of(config)
+    store.manifest(config).check_model(config.model)  # before the model loads
     embedder = embedder or Embedder(config)
-    return Library(config, embedder, Snapshot.open(version, config, embedder))
+    return Library(config, embedder, store.open(config, embedder))
 
 
 def check_index(config: EngineConfig) -> Manifest:
     """What ``open_library`` checks first, without loading the model or the index files: the
     current version resolves and its manifest reads and names ``config.model``. For health
     checks; raises ``IndexUnavailable`` saying what is wrong."""
-    manifest = Manifest.read(layout.current_version(config.index_dir).manifest)
+    manifest = stores.of(config).manifest(config)
     manifest.check_model(config.model)
     return manifest

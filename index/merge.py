@@ -22,7 +22,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from index import layout
+from index import layout, stores
 from index.catalog import Catalog
 from index.config import EngineConfig
 from index.manifest import Manifest, SegmentInfo
@@ -60,9 +60,11 @@ def due(segments: Sequence[SegmentInfo]) -> list[int]:
 
 def merge(config: EngineConfig, *, everything: bool = False) -> int:
     """Merge the segments the policy says are due (or, with ``everything``, all of them into
-    one); returns how many segments were merged (0: nothing to do)."""
-    with layout.writing(config.index_dir):
-        return merge_if_due(config, everything=everything)
+    one); returns how many segments were merged (0: nothing to do, or a store that merges its
+    own, as Qdrant does)."""
+    store = stores.of(config)
+    with store.writing(config):
+        return store.merge_if_due(config, everything=everything)
 
 
 def merge_if_due(config: EngineConfig, *, everything: bool = False) -> int:

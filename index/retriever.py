@@ -30,12 +30,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from index.catalog import Catalog
 from index.config import RetrievalConfig
-from index.dense import SegmentedDense
-from index.lexical import LexicalIndex, LexicalQuery
+from index.lexical import LexicalQuery
 from index.records import Passage
-from index.vectors import SegmentedVectors
+from index.stores.base import Candidates, CandidateSource, Lexicon, LibraryCatalog
 
 # Relevance weights. The first four sum to 1, a weighted mean in [0, 1]: dense evidence
 # (passage and best sentence) and lexical evidence (passage and best sentence) share it 70/30.
@@ -100,25 +98,23 @@ def _sigmoid(x: float) -> float:
 
 
 class Retriever:
-    """Finds and ranks passages of one index version (all its segments) for a question."""
+    """Ranks the passages of one library for a question: candidates from its store, rescored
+    here the same way whichever store holds them (``stores``)."""
 
     def __init__(
         self,
-        dense: SegmentedDense,
-        lexical: LexicalIndex,
-        passage_vectors: SegmentedVectors,
-        sentence_vectors: SegmentedVectors,
-        store: Catalog,
+        source: CandidateSource,
+        lexical: Lexicon,
+        store: LibraryCatalog,
         config: RetrievalConfig,
     ) -> None:
-        self._dense = dense
+        self._source = source
         self._lexical = lexical
-        self._passages = passage_vectors
-        self._sentences = sentence_vectors
         self._store = store
         self._config = config
-        # Term ids of each passage's sentences and of each article's title: the index is
-        # immutable, so they are computed once per passage seen (bounded) and per article.
+        # Term ids of each passage's sentences and of each article's title: a passage or an
+        # article never changes under its id, so they are computed once per passage seen
+        # (bounded) and per article.
         self._sentence_terms: OrderedDict[int, _SentenceTerms] = OrderedDict()
         self._title_terms: dict[int, frozenset[int]] = {}
         self._title_words: dict[int, frozenset[str]] = {}  # every term, indexed or not (names)
@@ -127,22 +123,18 @@ class Retriever:
 
     def search(self, question: str, query: np.ndarray, k: int) -> list[Scored]:
         """The ``k`` best passages for ``question`` (whose vector is ``query``), best first."""
-        n = self._config.candidates
-        dense_ids, _ = self._dense.search(query, n)
         lexical_query = self._lexical.query(question)
-        bm25 = self._lexical.scores(lexical_query)
-        lexical_ids = _top(bm25, n)
-        ids = np.unique(np.concatenate([dense_ids, lexical_ids]).astype(np.int64))
-        ids = ids[ids >= 0]  # FAISS pads with -1 when the library has fewer than n passages
+        candidates = self._source.candidates(query, lexical_query, self._config.candidates)
+        ids = candidates.ids
         if len(ids) == 0:
             return []
-        passages = self._store.passages(ids.tolist())
-        passage_cos = np.asarray(self._passages.rows(ids) @ query, dtype=np.float64)
-        sentence_cos = self._sentence_cosines(ids, query)
+        passages = candidates.passages
+        passage_cos = np.asarray(candidates.passage_vectors @ query, dtype=np.float64)
+        sentence_cos = _sentence_cosines(candidates, query)
         weights = _query_weights(lexical_query)
         total = lexical_query.total_weight
         titles = self._titles(passages)
-        found = self._found(lexical_query, ids, [titles[p.article_id] for p in passages])
+        found = _found(lexical_query, candidates, [titles[p.article_id] for p in passages])
         coverage = _share(found, lexical_query)
         phrase_bound = _pair_share(found, lexical_query)
         best_cos = np.array(
@@ -235,15 +227,6 @@ class Retriever:
                 self._ranges[article_id] = cached
         return cached
 
-    def _sentence_cosines(self, ids: np.ndarray, query: np.ndarray) -> list[np.ndarray]:
-        """For each passage, the cosine of the question with each of its sentences."""
-        spans = self._store.sentence_rows(ids.tolist())
-        counts = [count for _, count in spans]
-        if not sum(counts):
-            return [np.empty(0) for _ in spans]
-        cos = self._sentences.spans(spans).astype(np.float32) @ query
-        return np.split(cos.astype(np.float64), np.cumsum(counts)[:-1])
-
     def _terms_of(self, passage: Passage) -> _SentenceTerms:
         with self._cache_lock:
             cached = self._sentence_terms.get(passage.id)
@@ -260,17 +243,6 @@ class Retriever:
                 self._sentence_terms.popitem(last=False)
         return terms
 
-    def _found(
-        self, query: LexicalQuery, ids: np.ndarray, titles: list[frozenset[int]]
-    ) -> np.ndarray:
-        """Which of the question's terms each passage holds, its article's title counted in:
-        from the postings of the question's few terms, without analysing the passages' text."""
-        found = self._lexical.contains(query, ids)  # passages × query terms
-        terms = query.term_ids.tolist()
-        for row, title in enumerate(titles):
-            found[row] |= np.array([t in title for t in terms], dtype=bool)
-        return found
-
     def _titles(self, passages: list[Passage]) -> dict[int, frozenset[int]]:
         missing = {p.article_id for p in passages} - self._title_terms.keys()
         if missing:
@@ -283,6 +255,26 @@ class Retriever:
 
 # Per passage: each sentence's term ids, as a set and with where each stands in the sentence.
 _SentenceTerms = tuple[list[frozenset[int]], list[dict[int, list[int]]]]
+
+
+def _sentence_cosines(candidates: Candidates, query: np.ndarray) -> list[np.ndarray]:
+    """For each candidate, the cosine of the question with each of its sentences."""
+    counts = candidates.sentence_counts
+    if not sum(counts):
+        return [np.empty(0) for _ in counts]
+    cos = candidates.sentence_vectors.astype(np.float32) @ query
+    return np.split(cos.astype(np.float64), np.cumsum(counts)[:-1])
+
+
+def _found(query: LexicalQuery, candidates: Candidates, titles: list[frozenset[int]]) -> np.ndarray:
+    """Which of the question's terms each candidate holds, its article's title counted in: the
+    store's answer from the postings of the question's few terms (without analysing the
+    passages' text), and the titles'."""
+    found = candidates.found.copy()  # passages × query terms
+    terms = query.term_ids.tolist()
+    for row, title in enumerate(titles):
+        found[row] |= np.array([t in title for t in terms], dtype=bool)
+    return found
 
 
 def _share(found: np.ndarray, query: LexicalQuery) -> np.ndarray:
@@ -363,12 +355,3 @@ def _coverage(weights: dict[int, float], terms: frozenset[int], total: float) ->
     if total <= 0:
         return 0.0
     return sum(w for t, w in weights.items() if t in terms) / total
-
-
-def _top(scores: np.ndarray, k: int) -> np.ndarray:
-    """Ids of the ``k`` highest positive scores (unordered: the caller rescores them)."""
-    if len(scores) == 0:
-        return np.empty(0, dtype=np.int64)
-    k = min(k, len(scores))
-    top = np.argpartition(-scores, k - 1)[:k]
-    return top[scores[top] > 0]

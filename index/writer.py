@@ -1,15 +1,17 @@
 """Building, adding to and removing from an index: each change publishes a new version.
 
-A change never edits the version readers use. A build writes every article into one segment;
-``add`` and ``remove`` write only what changed: a new version that hard-links the current
-version's segments, one small segment for the added articles (and the few an ownership change
-moves, see ``owners``) and tombstones for the removed or replaced ones. So an add costs what
-the article costs, not what the library costs, and answers exactly as a rebuild would (BM25's
-statistics are the library's, ``lexical``). Vectors come from the embedding cache where it has
-them; only new texts are encoded. Each version is published with one atomic switch (see
-``layout``), so a kill at any moment leaves the previous index as it was. Once the add is
-published, segments that have piled up are merged (``merge``), from their stored vectors.
-"""
+What is written where is the store's (``stores``: the index directory by default, described
+here, or Qdrant's collections); reading articles, splitting, numbering and embedding are the
+same for both. A change never edits the version readers use. A build writes every article
+into one segment; ``add`` and ``remove`` write only what changed: a new version that
+hard-links the current version's segments, one small segment for the added articles (and the
+few an ownership change moves, see ``owners``) and tombstones for the removed or replaced
+ones. So an add costs what the article costs, not what the library costs, and answers exactly
+as a rebuild would (BM25's statistics are the library's, ``lexical``). Vectors come from the
+embedding cache where it has them; only new texts are encoded. Each version is published with
+one atomic switch (see ``layout``), so a kill at any moment leaves the previous index as it
+was. Once the add is published, segments that have piled up are merged (``merge``), from their
+stored vectors."""
 
 from __future__ import annotations
 
@@ -22,20 +24,17 @@ from pathlib import Path
 
 import numpy as np
 
-from index import layout, owners
+from index import layout, owners, stores
 from index.articles import discover, read_articles
 from index.cache import VectorCache
-from index.catalog import Catalog
 from index.config import EngineConfig
 from index.embedder import Embedder
 from index.entries import Entry, Piece
 from index.errors import ArticleError, CitebotError, IndexMissing
-from index.manifest import Manifest, SegmentInfo
-from index.merge import merge_if_due
 from index.passages import TokenCounter, split_passages
 from index.records import Article, BuildReport, ParsedArticle, Passage, SkippedFile
-from index.segments import write_segment
 from index.store import Duplicate, PassageRow
+from index.stores.base import Content, Current
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +61,7 @@ def build(
     than in the index (see ``build_entries``).
     """
     started = time.perf_counter()
-    with layout.writing(config.index_dir):
+    with stores.of(config).writing(config):
         embedder = embedder or Embedder(config)
         copies = config.index_dir / layout.SOURCES
         kept = [copies] if copies.is_dir() and copies.resolve() not in _resolved(sources) else []
@@ -98,12 +97,12 @@ def add(
     file that happens to have the same name does not.
     """
     started = time.perf_counter()
-    with layout.writing(config.index_dir):
+    with stores.of(config).writing(config):
         embedder = embedder or Embedder(config)
         parsed, skipped = _read(paths, progress)
         new = _entries(parsed, embedder)
         try:
-            current = _Current.open(config, embedder)
+            current = stores.of(config).current(config, embedder)
         except IndexMissing:  # adding to no index starts one
             new = _distinct_keys(new)
             keys = tuple(sorted(e.key for e in new))
@@ -136,9 +135,9 @@ def remove(
 ) -> BuildReport:
     """Remove articles by key (as ``index info`` lists them) or by file path: tombstones."""
     started = time.perf_counter()
-    with layout.writing(config.index_dir):
+    with stores.of(config).writing(config):
         embedder = embedder or Embedder(config)
-        with _Current.open(config, embedder) as current:
+        with stores.of(config).current(config, embedder) as current:
             live = [a for _, _, a in current.catalog.live()]
             gone = {a.id: a.key for a in live if _matches(a, keys)}
             unknown = [k for k in keys if not any(_matches(a, [k]) for a in live)]
@@ -180,7 +179,7 @@ def build_entries(
     it (the benchmark's synthetic vectors cost nothing to make and are not worth keeping).
     """
     started = time.perf_counter()
-    with layout.writing(config.index_dir):
+    with stores.of(config).writing(config):
         embedder = embedder or Embedder(config)
         keys = tuple(e.key for e in entries)
         return _write(
@@ -316,7 +315,7 @@ def _merge_if_due(config: EngineConfig) -> None:
     fails (a full disk) is logged and leaves the published change as it is, to be tried again
     after the next change; it must not report the change itself as failed."""
     try:
-        merge_if_due(config)
+        stores.of(config).merge_if_due(config)
     except (CitebotError, OSError) as error:
         log.warning("Merging the index's segments failed; the change stands: %s", error)
 
@@ -324,7 +323,7 @@ def _merge_if_due(config: EngineConfig) -> None:
 def list_articles(config: EngineConfig) -> list[Article]:
     """The articles of the current version, without loading the model (``index list``, and
     finding an article by its URL); ``IndexMissing`` when there is no index."""
-    with _Current.open(config, None) as current:
+    with stores.of(config).current(config, None) as current:
         return [article for _, _, article in current.catalog.live()]
 
 
@@ -334,30 +333,6 @@ def _previous_keys(config: EngineConfig) -> dict[str, str]:
         return {a.key: a.content_hash for a in list_articles(config)}
     except CitebotError:
         return {}
-
-
-@dataclass(slots=True)
-class _Current:
-    """The version a change starts from: its manifest and its articles (no vectors, no
-    indexes: a change reads only the few rows it needs)."""
-
-    version: layout.Version
-    manifest: Manifest
-    catalog: Catalog
-
-    @classmethod
-    def open(cls, config: EngineConfig, embedder: Embedder | None) -> _Current:
-        version = layout.current_version(config.index_dir)
-        manifest = Manifest.read(version.manifest)
-        if embedder is not None:
-            manifest.check_model(embedder.name, embedder.dimension)
-        return cls(version, manifest, Catalog.open(version, manifest.segments))
-
-    def __enter__(self) -> _Current:
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.catalog.close()
 
 
 def embedding_text(title: str, text: str) -> str:
@@ -421,12 +396,9 @@ def _write(
     if not rows:
         raise _no_text()
     vectors, embedded = _embed(config, embedder, articles, rows, progress, cache_path, use_cache)
-    version = layout.new_version(config.index_dir)
     if progress:
         progress("indexing", 0, 1)
-    files = version.segment(layout.new_segment_name())
-    segment = write_segment(files, articles, rows, duplicates, *vectors, config.dense_index)
-    _publish(config, embedder, version, [segment])
+    stores.of(config).write(config, embedder, Content(articles, rows, duplicates, *vectors))
     if progress:
         progress("indexing", 1, 1)
     return asked.report(len(articles), len(rows), {a.key for a in articles}, embedded)
@@ -435,14 +407,14 @@ def _write(
 def _change(
     config: EngineConfig,
     embedder: Embedder,
-    current: _Current,
+    current: Current,
     new: Sequence[Entry],
     gone: Collection[int],
     progress: Progress | None,
     asked: _Asked,
 ) -> BuildReport:
-    """A new version of ``current`` with ``new`` added and the articles ``gone`` (global
-    ids) removed: its segments hard-linked, one new segment, tombstones."""
+    """``current`` with ``new`` added and the articles ``gone`` (global ids) removed, as a
+    rebuild would make it: the store writes what changed (``stores``)."""
     catalog = current.catalog
     change = owners.plan(catalog, new, gone)
     articles, rows, duplicates = _number(change.entries, change.taken)
@@ -451,33 +423,12 @@ def _change(
     if not live:
         raise _no_text()
     vectors, embedded = _embed(config, embedder, articles, rows, progress, None, True)
-    version = layout.new_version(config.index_dir)
     if progress:
         progress("indexing", 0, 1)
-    segments = []
-    for at, info in enumerate(current.manifest.segments):
-        offset = int(catalog.article_offsets[at])
-        mine = [a for a in dead.values() if catalog.article_segment(a.id) == at]
-        deleted = set(info.deleted) | {a.id - offset for a in mine}
-        if len(deleted) == info.articles:
-            continue  # nothing of it is live: the new version leaves it out
-        layout.link_segment(current.version.segment(info.name), version.segment(info.name))
-        segments.append(
-            replace(
-                info,
-                deleted=tuple(sorted(deleted)),
-                deleted_passages=info.deleted_passages + sum(a.passage_count for a in mine),
-            )
-        )
-    if articles:
-        files = version.segment(layout.new_segment_name())
-        segments.append(
-            write_segment(files, articles, rows, duplicates, *vectors, config.dense_index)
-        )
-    _publish(config, embedder, version, segments)
+    content = Content(articles, rows, duplicates, *vectors)
+    manifest = stores.of(config).change(config, embedder, current, content, list(dead.values()))
     if progress:
         progress("indexing", 1, 1)
-    manifest = Manifest.read(version.manifest)
     moved = len(change.gone) - len(gone)
     if moved:
         log.info("Rewrote %d articles whose shared paragraphs changed owner", moved)
@@ -534,18 +485,6 @@ def _encode(embedder: Embedder, texts: Sequence[str]) -> np.ndarray:
     if not texts:
         return np.empty((0, embedder.dimension), dtype=np.float32)
     return embedder.encode(texts)
-
-
-def _publish(
-    config: EngineConfig,
-    embedder: Embedder,
-    version: layout.Version,
-    segments: Sequence[SegmentInfo],
-) -> None:
-    Manifest.of(
-        segments, model=embedder.name, dimension=embedder.dimension, backend=embedder.backend
-    ).write(version.manifest)
-    layout.publish(config.index_dir, version)
 
 
 def _number(

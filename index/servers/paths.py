@@ -7,7 +7,7 @@ import re
 import secrets
 import shutil
 
-from index import layout
+from index import stores
 from index.config import EngineConfig
 from index.errors import CitebotError
 
@@ -15,8 +15,9 @@ _SERVER_FOLDER = re.compile(r"[1-9][0-9]*")  # what ``EngineConfig.for_server`` 
 
 
 def has_library(config: EngineConfig) -> bool:
-    """Whether ``config.index_dir`` holds a published index (cheap: one readlink)."""
-    return layout.current_id(config.index_dir) is not None
+    """Whether ``config`` names a published library (cheap: one readlink, or with the Qdrant
+    store a look at its aliases)."""
+    return stores.of(config).current_id(config) is not None
 
 
 def server_ids(config: EngineConfig) -> list[int]:
@@ -33,16 +34,20 @@ def server_ids(config: EngineConfig) -> list[int]:
 
 
 def delete_server(config: EngineConfig, server_id: int) -> bool:
-    """Delete a server's library folder; False when it had none.
+    """Delete a server's library folder (and its collections, with the Qdrant store); False
+    when it had none.
 
     The folder is first renamed out of the way (one rename(2)), so a reader or writer that
     comes next finds no library rather than half of one. Refused (``IndexBusy``) while a
     writer is at work on it.
     """
-    root = config.for_server(server_id).index_dir
+    server = config.for_server(server_id)
+    root = server.index_dir
+    store = stores.of(server)
     if not root.is_dir():
-        return False
-    with layout.writing(root):
+        return store.drop(server)
+    with store.writing(server):
+        store.drop(server)  # what the store keeps elsewhere (Qdrant's collections)
         doomed = root.with_name(f".deleted-{server_id}-{secrets.token_hex(4)}")
         try:
             root.rename(doomed)
