@@ -52,11 +52,11 @@ async def test_the_bot_picks_up_a_rebuild_through_the_alias(
     make_bot: Any, qdrant_index: EngineConfig, tmp_path: Any, embedder: Embedder
 ) -> None:
     bot = await make_bot(engine=qdrant_index)
-    before = bot.service.version
+    before = bot.service.shared.snapshot.version.id
 
     build([write_articles(tmp_path / "fewer.jsonl", ARTICLES[1:])], qdrant_index, embedder=embedder)
 
     assert await bot.service.reload() is True
-    assert bot.service.version != before
+    assert bot.service.shared.snapshot.version.id != before
     about = await invoke(bot, "about", FakeInteraction(bot))
     assert {f.name: f.value for f in about.last.embed.fields}["Articles"] == "2"
