@@ -115,7 +115,12 @@ class CitebotBot(commands.Bot):
         )
         self.feedback = FeedbackStore(settings.store.path)
         self.guild_store = GuildStore.open(settings.engine)
-        self.librarian = Librarian(self.service, settings.engine, self.metrics)
+        self.librarian = Librarian(
+            self.service,
+            settings.engine,
+            self.metrics,
+            serves=lambda guild_id: self.get_guild(guild_id) is not None,
+        )
         for extension in EXTENSIONS:
             await self.load_extension(extension)
         if not settings.prefix_commands:

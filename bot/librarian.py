@@ -70,10 +70,19 @@ def yield_to_questions() -> None:
 class Librarian:
     """Adds and removes articles for the bot, one change at a time, off the event loop."""
 
-    def __init__(self, service: AnswerService, config: EngineConfig, metrics: Metrics) -> None:
+    def __init__(
+        self,
+        service: AnswerService,
+        config: EngineConfig,
+        metrics: Metrics,
+        serves: Callable[[int], bool] = lambda _: True,
+    ) -> None:
         self.service = service
         self.config = config
         self.metrics = metrics
+        # Whether this process serves a server now: servers the bot left (kept for their
+        # retention) and other processes' shards are not synced here.
+        self._serves = serves
         self._fetcher = fetcher(config)
         self._writer = ThreadPoolExecutor(
             max_workers=1, thread_name_prefix="citebot-writer", initializer=yield_to_questions
@@ -163,8 +172,8 @@ class Librarian:
                 await self._sync_logged(server)
 
     def _following(self) -> list[ServerId]:
-        """The libraries that follow feeds: the shared one and servers' own."""
-        libraries: list[ServerId] = [None, *server_ids(self.config)]
+        """The libraries that follow feeds: the shared one and the own of servers served here."""
+        libraries: list[ServerId] = [None, *filter(self._serves, server_ids(self.config))]
         return [s for s in libraries if follows_feeds(self.config.for_server(s))]
 
     async def _sync_logged(self, server: ServerId) -> None:

@@ -9,7 +9,9 @@ and their autocomplete, feeds, and dpytest's mentions in two fake servers.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -26,10 +28,13 @@ from bot_helpers import (
     invoke,
     write_articles,
 )
+from local_site import Reply
+from pages import article_page, rss, story
 
 from bot import render
 from bot.views import AnswerView
 from index import Embedder, EngineConfig, build
+from index.fetch import FetchPolicy
 
 pytestmark = pytest.mark.slow
 
@@ -392,3 +397,31 @@ async def test_a_server_the_bot_left_while_it_was_down_starts_its_retention_at_l
 
     assert set(bot.guild_store.departed()) == {CHOIR, RAILWAY}  # their folders, no server
     assert not present & set(bot.guild_store.departed())
+
+
+async def test_the_bot_syncs_the_feeds_of_the_servers_it_is_in_only(
+    make_bot: Any, changing: EngineConfig, embedder: Embedder, site: Any
+) -> None:
+    site.page("/story/1", article_page("Story 1", story(1)))
+    feed = site.serve(
+        "/feed.xml", Reply(200, rss(site.base, [("Story 1", "/story/1")]), "application/rss+xml")
+    )
+    bot = await make_bot(engine=replace(changing, fetch=FetchPolicy(allow_private=True)))
+    await configure_dpytest(bot)
+    try:
+        (present,) = dpytest.get_config().guilds
+        source = write_articles(changing.index_dir.parent / "present.jsonl", CHOIR_ARTICLES)
+        build([source], changing.for_server(present.id), embedder=embedder)
+        for server in (present.id, RAILWAY):  # the bot is not in the railway's server (any more)
+            await bot.librarian.follow(server, feed, "test")
+        bot.librarian.start(0.001)  # minutes
+
+        deadline = asyncio.get_running_loop().time() + 20
+        while "Story 1" not in [a.title for a in await bot.service.articles(present.id)]:
+            assert asyncio.get_running_loop().time() < deadline, "the feed was never synced"
+            await asyncio.sleep(0.1)
+        await asyncio.sleep(0.5)  # a few more rounds of syncing
+        assert "Story 1" not in [a.title for a in await bot.service.articles(RAILWAY)]
+    finally:
+        await dpytest.empty_queue()
+        bot.ws = None
