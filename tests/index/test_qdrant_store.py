@@ -42,7 +42,7 @@ def _collections(config: EngineConfig) -> list[str]:
     client = qdrant.connect(config.qdrant).client
     names = {c.name for c in client.get_collections().collections}
     builds = sorted(n for n in names if not n.endswith(qdrant.CATALOG))
-    assert names == {*builds, *(qdrant._catalog(n) for n in builds)}
+    assert names == {*builds, *(qdrant.catalog_of(n) for n in builds)}
     return builds
 
 
