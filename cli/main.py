@@ -61,7 +61,16 @@ def main(argv: Sequence[str] | None = None) -> int:
             threshold=getattr(args, "threshold", None),
             dense_index=getattr(args, "dense_index", None),
         ).for_server(_guild(getattr(args, "guild", None)))
-        return args.handler(args, config, console)
+        try:
+            return args.handler(args, config, console)
+        except IndexMissing as error:
+            if config.server_id is None:
+                raise
+            raise IndexMissing(
+                f"Server {config.server_id} has no library at {config.index_dir}: build one with "
+                f"`citebot index build DIR --guild {config.server_id}`, or add articles from "
+                "Discord with /library add."
+            ) from error
     except CitebotError as error:
         # One error, one line, whatever the width: the last line of a log is the whole message.
         Console(stderr=True, highlight=False, soft_wrap=True).print(render.error_line(error))

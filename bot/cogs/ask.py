@@ -213,13 +213,15 @@ class AskCog(commands.Cog, name="Asking"):
         confidence = reply.confidence
         # The text only when the owner logs questions anyway; repr keeps it on one line.
         asked = f", asked {question[:QUESTION_IN_LOG]!r}" if store.log_questions else ""
+        # The server says whose library the index version is (each server has its own).
         log.info(
-            "question via %s: %s in %.0f ms, confidence %s, index %s%s",
+            "question via %s: %s in %.0f ms, confidence %s, index %s, server %s%s",
             way,
             reply.outcome,
             seconds * 1000,
             "-" if confidence is None else f"{confidence:.2f}",
             version or "-",
+            asker[1] or "-",
             asked,
         )
         if not store.log_questions:

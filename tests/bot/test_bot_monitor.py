@@ -186,7 +186,7 @@ async def test_one_log_line_per_question_without_its_text_or_the_token(
     version = bot.service.shared.snapshot.version.id
     for line, index in zip(lines, (version, version, "-"), strict=True):  # refused: no search
         assert line.startswith("question via slash: ")
-        assert " ms, confidence " in line and line.endswith(f", index {index}")
+        assert " ms, confidence " in line and line.endswith(f", index {index}, server 42")
     text = caplog.text
     assert "Russia" not in text and "mercury" not in text
     assert TOKEN not in text

@@ -111,8 +111,9 @@ def test_feeds_are_followed_by_the_server_that_added_them(libraries, capsys):
 def test_a_server_without_a_library_is_one_line(cli_env, capsys):
     assert main(["ask", "anything", "--guild", "333"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("error: No index at ") and err.count("\n") == 1, err
+    assert err.startswith("error: Server 333 has no library at ") and err.count("\n") == 1, err
     assert str(Path("data") / "servers" / "333") in err
+    assert "`citebot index build DIR --guild 333`" in err
 
 
 @pytest.mark.parametrize("value", ["abc", "0", "-5", "1.5", "", "٣"])
