@@ -33,7 +33,7 @@ from index import (
     Library,
     Passage,
 )
-from index.servers import LibraryPool, ServerId
+from index.servers import LibraryPool, ServerId, server_ids
 
 log = logging.getLogger(__name__)
 
@@ -94,13 +94,13 @@ class AnswerService:
         timeout: float,
         shared_fallback: bool = True,
     ) -> AnswerService:
-        """Load the model and open the shared library, in a thread; raises ``IndexUnavailable``
-        when the shared library is missing and servers without their own fall back to it (with
-        the fallback off, a bot may serve only servers' own libraries)."""
+        """Load the model and open the shared library, in a thread. Raises ``IndexUnavailable``
+        when there is nothing to answer from: no shared library, servers falling back to it,
+        and no server with a library of its own (a bot may serve servers' own libraries only)."""
 
         def open_pool() -> LibraryPool:
             pool = LibraryPool(config, capacity=config.open_libraries, embedder=embedder)
-            if shared_fallback or pool.exists(None):
+            if pool.exists(None) or (shared_fallback and not server_ids(config)):
                 with pool.lease(None):
                     pass
             return pool
@@ -124,9 +124,9 @@ class AnswerService:
 
     def library_of(self, server: int | None) -> ServerId:
         """The library that answers in ``server`` (None: a direct message), or ``NoLibrary``."""
-        if server is None or self.pool.exists(server):
+        if server is not None and self.pool.exists(server):
             return server
-        if self.shared_fallback:
+        if server is None or (self.shared_fallback and self.pool.exists(None)):
             return None
         raise NoLibrary(server)
 

@@ -99,7 +99,7 @@ class CitebotBot(commands.Bot):
             loaded_at=service.loaded_at if service else 0.0,
             search_timeouts=service.timeouts if service else 0,
             # Closed, nothing answers; open, servers' own libraries open on demand.
-            shared_required=serving is None or self.settings.shared_library == "fallback",
+            shared_required=serving is None or not server_ids(self.settings.engine),
             libraries_open=len(serving.pool.open_ids()) if serving else 0,
         )
 

@@ -31,8 +31,8 @@ class State:
     index_version: str | None  # the shared library's; None: not open
     passages: int  # in the shared library
     articles: int
-    # Whether the shared library must be open to answer (servers fall back to it; else a bot
-    # may serve servers' own libraries only), and how many libraries are open in all.
+    # Whether the shared library must be open to answer (no server has a library of its own),
+    # and how many libraries are open in all.
     shared_required: bool
     libraries_open: int
     loaded_at: float  # Unix time the index in use was opened (at start or by a reload)

@@ -25,6 +25,7 @@ from bot_helpers import (
     click,
     configure_dpytest,
     fake_member,
+    http_get,
     invoke,
     write_articles,
 )
@@ -215,8 +216,9 @@ async def test_a_server_without_a_library_falls_back_to_the_shared_one_or_is_tol
     assert (await answer(off, None, SHARED_QUESTION)).last.embed.title.startswith("Why Russia")
 
 
-async def test_with_the_fallback_off_the_bot_starts_without_a_shared_library(
-    make_bot: Any, tmp_path: Path, embedder: Embedder
+@pytest.mark.parametrize("shared_library", ["off", "fallback"])
+async def test_the_bot_starts_without_a_shared_library_when_servers_have_their_own(
+    make_bot: Any, tmp_path: Path, embedder: Embedder, shared_library: str
 ) -> None:
     config = EngineConfig(index_dir=tmp_path / "index", cache_dir=tmp_path / "cache")
     build(
@@ -224,10 +226,13 @@ async def test_with_the_fallback_off_the_bot_starts_without_a_shared_library(
         config.for_server(CHOIR),
         embedder=embedder,
     )
-    bot = await make_bot(engine=config, shared_library="off")
+    bot = await make_bot(engine=config, shared_library=shared_library, metrics_port=0)
 
     assert (await answer(bot, CHOIR, CHOIR_QUESTION)).last.embed.title == "The harbour choir"
     assert (await answer(bot, RAILWAY, RAILWAY_QUESTION)).last.content == render.NO_LIBRARY
+    bot.gateway.up()
+    status, _, body = await http_get(bot, "/healthz")
+    assert status == 200, body
 
 
 @pytest.fixture
