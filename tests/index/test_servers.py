@@ -190,42 +190,40 @@ def test_exists_for_open_on_disk_and_missing_libraries(pool):
     assert not pool.exists(99)
 
 
+@pytest.fixture
+def tram_server(tmp_path, config, embedder, write_markdown):
+    """Server 9's library (the tram article) and a pool over the libraries, closed after."""
+    server = config.for_server(9)
+    _build(server, tmp_path / "articles", write_markdown, embedder, ("tram.md", "Tram", TRAM))
+    pool = LibraryPool(config, capacity=2, embedder=embedder)
+    yield server, pool
+    pool.close()
+
+
 def test_refresh_picks_up_an_article_added_to_one_servers_library(
-    tmp_path, config, embedder, write_markdown
+    tram_server, tmp_path, embedder, write_markdown
 ):
-    server = config.for_server(9)
-    _build(server, tmp_path / "articles", write_markdown, embedder, ("tram.md", "Tram", TRAM))
-    pool = LibraryPool(config, capacity=2, embedder=embedder)
-    try:
-        with pool.lease(9) as library:
-            assert not library.search(GLACIER_QUESTION).answered
-        glacier = write_markdown(tmp_path / "more", "glacier.md", "Glacier retreat", GLACIER)
-        add([glacier], server, embedder=embedder)
+    server, pool = tram_server
+    with pool.lease(9) as library:
+        assert not library.search(GLACIER_QUESTION).answered
+    glacier = write_markdown(tmp_path / "more", "glacier.md", "Glacier retreat", GLACIER)
+    add([glacier], server, embedder=embedder)
 
-        assert pool.refresh() == [9]
-        assert pool.refresh() == []  # nothing new since
-        with pool.lease(9) as library:
-            assert library.search(GLACIER_QUESTION).best.article.key == "glacier.md"
-    finally:
-        pool.close()
+    assert pool.refresh() == [9]
+    assert pool.refresh() == []  # nothing new since
+    with pool.lease(9) as library:
+        assert library.search(GLACIER_QUESTION).best.article.key == "glacier.md"
 
 
-def test_refresh_closes_a_servers_library_whose_folder_was_deleted(
-    tmp_path, config, embedder, write_markdown
-):
-    server = config.for_server(9)
-    _build(server, tmp_path / "articles", write_markdown, embedder, ("tram.md", "Tram", TRAM))
-    pool = LibraryPool(config, capacity=2, embedder=embedder)
-    try:
-        with pool.lease(9) as library:
-            assert library.search(TRAM_QUESTION).answered
-        assert delete_server(config, 9)
+def test_refresh_closes_a_servers_library_whose_folder_was_deleted(tram_server, config):
+    _, pool = tram_server
+    with pool.lease(9) as library:
+        assert library.search(TRAM_QUESTION).answered
+    assert delete_server(config, 9)
 
-        assert pool.refresh() == [9]
-        assert 9 not in pool.open_ids() and _closed(library)
-        assert not pool.exists(9)
-    finally:
-        pool.close()
+    assert pool.refresh() == [9]
+    assert 9 not in pool.open_ids() and _closed(library)
+    assert not pool.exists(9)
 
 
 def test_drop_closes_a_library_at_once_or_when_its_lease_ends(pool):
