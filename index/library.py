@@ -33,6 +33,9 @@ class Library:
         self.embedder = embedder
         self._snapshot = snapshot
         self._swap = threading.Lock()
+        # The last refresh found no library where this one was (deleted): it keeps answering
+        # from what it has open, and its owner (``LibraryPool``) may close it.
+        self.deleted = False
 
     @property
     def snapshot(self) -> Snapshot:
@@ -130,7 +133,9 @@ class Library:
         with self._swap:
             store = stores.of(self.config)
             try:
-                if store.current_id(self.config) in (None, self._snapshot.version.id):
+                current = store.current_id(self.config)
+                self.deleted = current is None
+                if current in (None, self._snapshot.version.id):
                     return False
                 fresh = store.open(self.config, self.embedder)
             except CitebotError as error:

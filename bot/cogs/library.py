@@ -49,12 +49,13 @@ class LibraryCog(commands.Cog, name="Library"):
     async def about(self, interaction: discord.Interaction) -> None:
         await interaction.response.defer(thinking=True)  # measuring the index reads the disk
         service, guild_id = self.bot.service, interaction.guild_id
-        try:
-            info = await service.info(guild_id)
+        try:  # the library that answers here, and whether it is the server's own
+            info, own = await service.run_in(
+                guild_id, lambda library, where: (library.info(), where is not None)
+            )
         except NoLibrary:
             await send_ephemeral(interaction, render.NO_LIBRARY)
             return
-        own = await service.has_own_library(guild_id)
         threshold = self.bot.server_settings(guild_id).threshold
         await interaction.followup.send(
             embed=render.about_embed(info, threshold, self.bot.settings.store, own_library=own),

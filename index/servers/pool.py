@@ -88,16 +88,16 @@ class LibraryPool:
         A server's library whose folder was deleted meanwhile (``citebot guilds delete``) is
         closed: its server is then answered as one without a library.
         """
-        changed = []
+        changed, deleted = [], []
         for server_id in self.open_ids():
-            if server_id is not None and not has_library(self.config_for(server_id)):
-                self.drop(server_id)
-                changed.append(server_id)
-                continue
             with contextlib.suppress(KeyError), self._leased(server_id) as library:
                 if library.refresh():
                     changed.append(server_id)
-        return changed
+                elif library.deleted and server_id is not None:
+                    deleted.append(server_id)
+        for server_id in deleted:
+            self.drop(server_id)
+        return changed + deleted
 
     def drop(self, server_id: ServerId) -> None:
         """Close a library (its folder was deleted): at once, or when its searches end."""
