@@ -134,6 +134,15 @@ class AnswerService:
         """Whether ``server`` has a library of its own (a direct message has none)."""
         return server is not None and await self.run(self.pool.exists, server)
 
+    async def borrows_shared(self, server: int | None) -> bool:
+        """Whether ``server`` is answered from the shared library: the first article it adds
+        would end that (a direct message never is: it has no library to add to)."""
+
+        def borrows() -> bool:
+            return not self.pool.exists(server) and self.shared_fallback and self.pool.exists(None)
+
+        return server is not None and await self.run(borrows)
+
     async def search(self, question: str, server: int | None = None) -> Answer:
         """The answer in ``server``; ``QuestionError`` for an unusable question, ``NoLibrary``,
         ``SearchTimeout``."""

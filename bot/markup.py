@@ -114,6 +114,8 @@ def safe_url(value: object, limit: int = discord_limits.URL) -> str | None:
         host, _port = parts.hostname, parts.port
     except ValueError:
         return None
-    if parts.scheme not in ("http", "https") or not host or "%" in host:
-        return None
-    return url
+    if parts.scheme not in ("http", "https") or not host or "%" in host or "@" in parts.netloc:
+        return None  # a user name before the host hides where a link goes ("discord.com@…")
+    # "@" in a path reads as "@everyone" or "@here" in the message: the same link, encoded.
+    url = url.replace("@", "%40")
+    return url if len(url) <= limit else None

@@ -68,6 +68,13 @@ FEEDBACK_THANKS = "Thanks, your feedback was recorded."
 ONLY_ASKER = "Only the person who asked can page this answer: ask your own with /ask."
 NOT_HERE = "These buttons belong to an answer given elsewhere: ask here to get your own."
 OWN_LIBRARY = "This server now has a library of its own: questions here are answered from it alone."
+FIRST_ADD = (
+    "This server is answered from the shared library. Adding an article gives it a library of "
+    "its own, which holds only the articles added here: the shared library will no longer "
+    "answer questions in this server. Go on?"
+)
+FIRST_ADD_CONFIRM = "Add it: this server gets its own library"
+NOTHING_ADDED = "Nothing was added: this server is still answered from the shared library."
 NO_LIBRARY = (
     "This server has no library yet: an owner can add articles with `/library add` "
     "(or from the host, `citebot index build DIR --guild <server id>`)."
@@ -315,7 +322,8 @@ def change_text(change: Change) -> str:
     the first few listed, so the reply fits one message whatever was fetched.
     """
     lines = [
-        f"Added **{shown(a.title, CHANGE_LINE)}** ({a.passage_count} passages)"
+        f"Added **{shown(a.title, CHANGE_LINE)}** ({a.passage_count} "
+        f"passage{'s' if a.passage_count != 1 else ''})"
         for a in change.articles
     ]
     lines += [f"Removed `{shown(key, CHANGE_LINE)}`" for key in change.removed]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
@@ -181,6 +182,44 @@ class AnswerView(ExpiringView):
         await self._service.run(self._feedback.record, feedback)
         self._metrics.vote(vote)
         await send_ephemeral(interaction, render.FEEDBACK_THANKS)
+
+
+class ConfirmView(ExpiringView):
+    """Go on or cancel, for a change that cannot be taken back from Discord: ``proceed`` runs
+    with the click's interaction (already answered) when the user goes on."""
+
+    def __init__(
+        self,
+        proceed: Callable[[discord.Interaction], Awaitable[None]],
+        *,
+        label: str,
+        cancelled: str,
+        guild_id: int | None,
+        timeout: float,
+    ) -> None:
+        super().__init__(guild_id=guild_id, timeout=timeout)
+        self._proceed = proceed
+        self._cancelled = cancelled
+        self.go_on.label = label
+
+    @discord.ui.button(style=discord.ButtonStyle.danger, custom_id="citebot:confirm")
+    async def go_on(
+        self, interaction: discord.Interaction, _button: discord.ui.Button[ConfirmView]
+    ) -> None:
+        self.stop()  # one click: the buttons go with this edit, and a second never runs it again
+        await interaction.response.edit_message(view=None, allowed_mentions=render.NO_MENTIONS)
+        await self._proceed(interaction)
+
+    @discord.ui.button(
+        label="Cancel", style=discord.ButtonStyle.secondary, custom_id="citebot:cancel"
+    )
+    async def cancel(
+        self, interaction: discord.Interaction, _button: discord.ui.Button[ConfirmView]
+    ) -> None:
+        self.stop()
+        await interaction.response.edit_message(
+            content=self._cancelled, view=None, allowed_mentions=render.NO_MENTIONS
+        )
 
 
 class SourcesView(ExpiringView):

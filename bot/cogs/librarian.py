@@ -19,9 +19,9 @@ from bot import discord_limits as limits
 from bot import render
 from bot.cogs.admin import is_owner, owner_only, owner_role
 from bot.markup import shown
-from bot.views import send_ephemeral
+from bot.views import ConfirmView, send_ephemeral
 from index import CitebotError
-from index.sources import MAX_UPLOAD_BYTES
+from index.sources import check_upload
 
 if TYPE_CHECKING:
     from bot.client import CitebotBot
@@ -56,7 +56,42 @@ class LibrarianCog(commands.Cog, name="Librarian"):
         if (url is None) == (file is None):
             await send_ephemeral(interaction, "Give either a url or a file to add, one of them.")
             return
+        server = interaction.guild_id
+        if file is not None:
+            try:
+                check_upload(file.filename, file.size)
+            except CitebotError as error:
+                await send_ephemeral(interaction, render.change_error(error))
+                return
+        if await self.bot.service.borrows_shared(server):
+            # The first article would take the server off the shared library: ask first.
+            await interaction.response.defer(ephemeral=True, thinking=True)
+            view = ConfirmView(
+                lambda clicked: self._add(clicked, url, file),
+                label=render.FIRST_ADD_CONFIRM,
+                cancelled=render.NOTHING_ADDED,
+                guild_id=server,
+                timeout=self.bot.settings.view_timeout,
+            )
+            view.message = await interaction.followup.send(
+                render.FIRST_ADD,
+                view=view,
+                ephemeral=True,
+                allowed_mentions=render.NO_MENTIONS,
+                wait=True,
+            )
+            return
         await interaction.response.defer(ephemeral=True, thinking=True)
+        await self._add(interaction, url, file)
+
+    async def _add(
+        self,
+        interaction: discord.Interaction,
+        url: str | None,
+        file: discord.Attachment | None,
+    ) -> None:
+        """Add the page or file to the server's library and say what was added (the
+        interaction is answered already)."""
         who, server = signature(interaction.user), interaction.guild_id
         had_library = await self.bot.service.has_own_library(server)
         try:
@@ -64,11 +99,6 @@ class LibrarianCog(commands.Cog, name="Librarian"):
                 change = await self.bot.librarian.add_url(server, url.strip(), who)
             else:
                 assert file is not None
-                if file.size > MAX_UPLOAD_BYTES:
-                    raise CitebotError(
-                        f"That file is {file.size / 2**20:.1f} MiB; an upload may be at most "
-                        f"{MAX_UPLOAD_BYTES // 2**20} MiB."
-                    )
                 change = await self.bot.librarian.add_file(
                     server, file.filename, await file.read(), who
                 )

@@ -122,11 +122,7 @@ def add_upload(
     embedder: Embedder | None = None,
 ) -> Intake:
     """Read an uploaded article file (any format ``index build`` reads) and add it."""
-    if len(content) > MAX_UPLOAD_BYTES:
-        raise ArticleError(
-            f"{name} is {len(content) / 2**20:.1f} MiB; an upload may be at most "
-            f"{MAX_UPLOAD_BYTES // 2**20} MiB."
-        )
+    check_upload(name, len(content))
     articles = parse_upload(name, content)
     origin = Origin.now("upload", Path(name).name, added_by)
     with _Batch(Copies(config.index_dir)) as batch:
@@ -136,15 +132,26 @@ def add_upload(
         return Intake(batch.commit(config, embedder, None))
 
 
+def check_upload(name: str, size: int) -> None:
+    """``ArticleError`` for an upload no reader takes or too big to read, told before its bytes
+    are downloaded (and before an owner is asked to confirm adding it)."""
+    if size > MAX_UPLOAD_BYTES:
+        raise ArticleError(
+            f"{Path(name).name} is {size / 2**20:.1f} MiB; an upload may be at most "
+            f"{MAX_UPLOAD_BYTES // 2**20} MiB."
+        )
+    if Path(name).suffix.lower() not in SUFFIXES:
+        raise ArticleError(f"{Path(name).name}: citebot reads {', '.join(sorted(SUFFIXES))} files")
+
+
 def parse_upload(name: str, content: bytes) -> list[ParsedArticle]:
     """The articles in an uploaded file, read by the reader its suffix names.
 
     The bytes are written to a private temporary folder under a name made of letters, digits
     and hyphens from the one the user gave: no path from it is ever opened.
     """
+    check_upload(name, len(content))
     suffix = Path(name).suffix.lower()
-    if suffix not in SUFFIXES:
-        raise ArticleError(f"{Path(name).name}: citebot reads {', '.join(sorted(SUFFIXES))} files")
     with tempfile.TemporaryDirectory(prefix="citebot-upload-") as folder:
         # The name's stem, made safe, is what an article without a title is called.
         path = Path(folder) / f"{slug(Path(name).stem) or 'upload'}{suffix}"

@@ -22,6 +22,7 @@ MALFORMED_URLS = [
     "http://example.com:99999/story",  # a port out of range
     "https://exa mple.com/story",
     "https://example.com/a)b",  # would end a masked link early
+    "https://discord.com@evil.example/login",  # a user name hides where the link goes
 ]
 
 
@@ -42,6 +43,13 @@ def test_a_link_with_letters_outside_ascii_is_kept_percent_encoded() -> None:
     assert render.answer_embed(Answer("q", True, hit)).url == (
         "https://de.wikipedia.org/wiki/K%C3%B6ln"
     )
+
+
+def test_an_at_sign_in_a_link_is_encoded_so_it_cannot_read_as_a_mention() -> None:
+    hit = make_hit("Cologne has a cathedral.", url="https://example.com/@everyone/@here")
+    encoded = "https://example.com/%40everyone/%40here"
+    assert render.answer_embed(Answer("q", True, hit)).url == encoded
+    assert f"]({encoded})" in render.sources_embed([hit.article], 0).description
 
 
 def test_text_holding_the_old_bold_markers_still_bolds_exactly_the_answer() -> None:

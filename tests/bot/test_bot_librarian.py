@@ -11,11 +11,20 @@ from unittest.mock import MagicMock
 
 import discord
 import pytest
-from bot_helpers import ARTICLES, FakeInteraction, fake_member, invoke, sample, write_articles
+from bot_helpers import (
+    ARTICLES,
+    FakeInteraction,
+    click,
+    fake_member,
+    invoke,
+    sample,
+    write_articles,
+)
 from local_site import Reply
 from pages import TRAM, article_page, rss, story
 
 from bot import render
+from bot.views import ConfirmView
 from index import EngineConfig, build
 from index.fetch import FetchPolicy
 
@@ -66,6 +75,23 @@ def owner() -> Any:
     return fake_member(OWNER, manage_guild=True)
 
 
+async def test_a_cancelled_first_add_leaves_the_server_on_the_shared_library(
+    make_bot: Any, own_index: EngineConfig
+) -> None:
+    bot = await make_bot(engine=own_index)
+    asked_first = await invoke(
+        bot, "library add", FakeInteraction(bot, user=owner()), url="http://127.0.0.1:9/page"
+    )
+    confirm = asked_first.last.view
+    assert isinstance(confirm, ConfirmView)
+    cancelled = await click(confirm, confirm.cancel, FakeInteraction(bot, user=owner()))
+    assert cancelled.last.content == render.NOTHING_ADDED
+    assert cancelled.last.view is None
+    assert not await bot.service.has_own_library(GUILD)
+    answer = await invoke(bot, "ask", FakeInteraction(bot), question="Who is Armenia's ally?")
+    assert answer.last.embed.title != "Not found in the library"
+
+
 @pytest.mark.parametrize(
     ("command", "params"),
     [
@@ -93,12 +119,21 @@ async def test_an_owners_first_file_gives_the_server_its_own_library_then_is_rem
     asked = await invoke(bot, "ask", FakeInteraction(bot), question=SKERRY_QUESTION)
     assert asked.last.embed.title == "Not found in the library"
 
-    added = await invoke(
+    # The server is answered from the shared library: its first article would end that, so the
+    # owner is asked first, and nothing changes until they go on.
+    asked_first = await invoke(
         bot,
         "library add",
         FakeInteraction(bot, user=owner()),
         file=attachment("skerry.md", SKERRY.encode()),
     )
+    assert asked_first.last.ephemeral
+    assert asked_first.last.content == render.FIRST_ADD
+    confirm = asked_first.last.view
+    assert isinstance(confirm, ConfirmView)
+    assert not await bot.service.has_own_library(GUILD)
+    added = await click(confirm, confirm.go_on, FakeInteraction(bot, user=owner()))
+    assert added.sent[0].view is None  # the buttons are gone: a second click cannot add again
     assert added.last.ephemeral
     assert added.last.content == (
         f"Added **The lighthouse keepers of Skerry** (2 passages)\n{render.OWN_LIBRARY}"
@@ -115,12 +150,14 @@ async def test_an_owners_first_file_gives_the_server_its_own_library_then_is_rem
     russia = await invoke(bot, "ask", FakeInteraction(bot), question="Who is Armenia's ally?")
     assert russia.last.embed.title == "Not found in the library"
 
-    await invoke(
+    # With a library of its own, the next article is added at once.
+    ferry = await invoke(
         bot,
         "library add",
         FakeInteraction(bot, user=owner()),
         file=attachment("ferry.md", FERRY.encode()),
     )
+    assert ferry.last.content == "Added **The Skerry ferry** (1 passage)"
     (article,) = [
         a for a in await bot.service.articles(GUILD) if a.title.startswith("The lighthouse")
     ]
@@ -162,20 +199,33 @@ async def test_remove_offers_the_servers_own_matching_titles_to_owners_only(
             "notes.pdf: citebot reads .htm, .html, .json, .jsonl, .markdown, .md, .text, "
             ".txt files",
         ),
-        ({"file": attachment("huge.txt", b"x" * (3 * 2**20))}, "That file is 3.0 MiB"),
+        ({"file": attachment("huge.txt", b"x" * (3 * 2**20))}, "huge.txt is 3.0 MiB"),
         ({"url": "file:///etc/passwd"}, "Not added: file:///etc/passwd"),
     ],
 )
 async def test_a_bad_add_is_one_line_and_changes_nothing(
-    make_bot: Any, own_index: EngineConfig, params: dict[str, Any], reply: str
+    make_bot: Any, server_library: EngineConfig, params: dict[str, Any], reply: str
 ) -> None:
-    bot = await make_bot(engine=own_index)
-    before = await bot.service.info(None)
+    bot = await make_bot(engine=server_library)
+    before = await bot.service.info(GUILD)
     sent = (await invoke(bot, "library add", FakeInteraction(bot, user=owner()), **params)).last
     assert sent.ephemeral
     assert sent.content.startswith(reply)
     assert "\n" not in sent.content
-    assert (await bot.service.info(None)).built_at == before.built_at
+    assert (await bot.service.info(GUILD)).built_at == before.built_at
+
+
+@pytest.mark.parametrize("name", ["notes.pdf", "huge.txt"])
+async def test_a_file_no_reader_takes_is_refused_before_the_owner_is_asked(
+    make_bot: Any, own_index: EngineConfig, name: str
+) -> None:
+    bot = await make_bot(engine=own_index)
+    content = b"x" * (3 * 2**20) if name == "huge.txt" else b"%PDF-1.4"
+    file = attachment(name, content)
+    sent = (await invoke(bot, "library add", FakeInteraction(bot, user=owner()), file=file)).last
+    assert sent.content.startswith(name)
+    assert sent.view is None
+    assert not await bot.service.has_own_library(GUILD)
 
 
 async def test_questions_are_answered_while_an_article_is_added(
@@ -202,13 +252,13 @@ async def test_questions_are_answered_while_an_article_is_added(
 
 
 async def test_an_owner_adds_a_page_by_url_and_it_answers_with_its_link(
-    make_bot: Any, own_index: EngineConfig, site: Any
+    make_bot: Any, server_library: EngineConfig, site: Any
 ) -> None:
     url = site.page("/news/tram", article_page("A tram for the harbour", TRAM))
-    bot = await make_bot(engine=replace(own_index, fetch=FetchPolicy(allow_private=True)))
+    bot = await make_bot(engine=replace(server_library, fetch=FetchPolicy(allow_private=True)))
     added = await invoke(bot, "library add", FakeInteraction(bot, user=owner()), url=url)
     assert added.last.ephemeral
-    assert added.last.content.startswith("Added **A tram for the harbour** (3 passages)\n")
+    assert added.last.content == "Added **A tram for the harbour** (3 passages)"
 
     question = "How often will trams run at peak hours?"
     answer = (await invoke(bot, "ask", FakeInteraction(bot), question=question)).last
@@ -218,10 +268,10 @@ async def test_an_owner_adds_a_page_by_url_and_it_answers_with_its_link(
 
 
 async def test_a_private_page_is_refused_by_default(
-    make_bot: Any, own_index: EngineConfig, site: Any
+    make_bot: Any, server_library: EngineConfig, site: Any
 ) -> None:
     url = site.page("/news/tram", article_page("A tram for the harbour", TRAM))
-    bot = await make_bot(engine=own_index)
+    bot = await make_bot(engine=server_library)
     sent = (await invoke(bot, "library add", FakeInteraction(bot, user=owner()), url=url)).last
     assert sent.content.startswith("Not added: ")
     assert "private" in sent.content or "loopback" in sent.content

@@ -262,7 +262,7 @@ async def test_an_owners_changes_stay_in_their_server(
         FakeInteraction(bot, user=owner(), guild_id=CHOIR),
         file=attachment("robes.md", note.encode()),
     )
-    assert added.last.content == "Added **Choir robes** (1 passages)"  # no "now its own"
+    assert added.last.content == "Added **Choir robes** (1 passage)"  # no "now its own"
     question = "What colour are the choir's new robes?"
     assert (await answer(bot, CHOIR, question)).last.embed.title == "Choir robes"
     for server in (RAILWAY, NEWCOMER, None):
