@@ -19,16 +19,16 @@ import contextlib
 import logging
 import os
 import threading
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TypeVar
 
 from bot.answering import AnswerService
 from bot.metrics import Metrics
-from index import Article, BuildReport, CitebotError, EngineConfig
-from index.feeds import Feed
-from index.servers import ServerId, server_ids
+from index import Article, BuildReport, CitebotError, EngineConfig, LastArticle
+from index.feeds import Feed, FeedRegistry
+from index.servers import ServerId, delete_server, has_library, server_ids
 from index.sources import (
     Intake,
     add_feed_items,
@@ -58,6 +58,7 @@ class Change:
     articles: tuple[Article, ...]  # added or updated, as the library now holds them
     failed: tuple[tuple[str, str], ...] = ()  # (URL or file, why), one line each
     removed: tuple[str, ...] = ()
+    emptied: bool = False  # the server's last article went, and its library with it
 
 
 def yield_to_questions() -> None:
@@ -116,21 +117,42 @@ class Librarian:
 
     async def remove(self, server: ServerId, article: str, removed_by: str) -> Change:
         config = self.config.for_server(server)
-        report = await self._write(remove, [article], config, embedder=self._embedder)
-        log.info("%s removed %s", removed_by, ", ".join(report.removed))
-        await self.service.reload(server)
-        return Change((), removed=report.removed)
+
+        def removing() -> Change:
+            if server is not None and not has_library(config):  # (and no host path in Discord)
+                raise CitebotError("This server has no library of its own: nothing to remove.")
+            try:
+                report = remove([article], config, embedder=self._embedder)
+            except LastArticle as last:
+                if server is None:
+                    raise
+                # An index needs an article: the server's last one goes with its library.
+                if self._follows_a_feed(config):
+                    raise CitebotError(
+                        "That is this server's last article, and its library follows feeds: "
+                        "remove them first (`/library feeds action:remove`)."
+                    ) from None
+                delete_server(self.config, server)
+                return Change((), removed=last.keys, emptied=True)
+            return Change((), removed=report.removed)
+
+        async with self._no_trace(server):
+            change = await self._write(removing)
+        log.info("%s removed %s", removed_by, ", ".join(change.removed))
+        if change.emptied and server is not None:
+            await self.service.forget(server)
+        else:
+            await self.service.reload(server)
+        return change
 
     async def feeds(self, server: ServerId) -> list[Feed]:
-        return await self._write(self._registry_call, server, lambda registry: registry.feeds())
+        return await self._registry(server, lambda registry: registry.feeds())
 
     async def follow(self, server: ServerId, url: str, added_by: str) -> Feed:
-        return await self._write(
-            self._registry_call, server, lambda r: r.add(url, added_by=added_by)
-        )
+        return await self._registry(server, lambda r: r.add(url, added_by=added_by))
 
     async def unfollow(self, server: ServerId, url: str) -> None:
-        await self._write(self._registry_call, server, lambda registry: registry.remove(url))
+        await self._registry(server, lambda registry: registry.remove(url))
 
     async def sync(self, server: ServerId) -> Change:
         """Fetch what every feed of ``server``'s library has new and add it (counted in
@@ -141,7 +163,7 @@ class Librarian:
         """
         config = self.config.for_server(server)
         try:
-            async with self._sync_lock:
+            async with self._sync_lock, self._no_trace(server):
                 report = await asyncio.to_thread(fetch_feeds, config, fetcher=self._fetcher)
                 change = await self._change(
                     server, add_feed_items, report, config, embedder=self._embedder
@@ -194,14 +216,48 @@ class Librarian:
             len(change.failed),
         )
 
-    def _registry_call(self, server: ServerId, call: Callable[..., _T]) -> _T:
-        with open_feeds(self.config.for_server(server)) as registry:
-            return call(registry)
+    async def _registry(self, server: ServerId, call: Callable[[FeedRegistry], _T]) -> _T:
+        def in_registry() -> _T:
+            with open_feeds(self.config.for_server(server)) as registry:
+                return call(registry)
+
+        async with self._no_trace(server):
+            return await self._write(in_registry)
+
+    @contextlib.asynccontextmanager
+    async def _no_trace(self, server: ServerId) -> AsyncIterator[None]:
+        """Around a change in ``server``. Adding to a server without a library, following or
+        listing its feeds, create its folder: where the change ends with neither a library
+        nor a feed there (a page refused, a feed list read, a remove of nothing), the folder
+        goes again, rather than staying as a server with an empty library."""
+        fresh = server is not None and not await self._write(self._has_folder, server)
+        try:
+            yield
+        finally:
+            if fresh:
+                assert server is not None
+                await self._write(self._drop_if_empty, server)
+
+    def _has_folder(self, server: int) -> bool:
+        return self.config.for_server(server).index_dir.exists()
+
+    def _drop_if_empty(self, server: int) -> None:
+        config = self.config.for_server(server)
+        if not has_library(config) and not self._follows_a_feed(config):
+            delete_server(self.config, server)
+
+    @staticmethod
+    def _follows_a_feed(config: EngineConfig) -> bool:
+        if not follows_feeds(config):
+            return False
+        with open_feeds(config) as registry:
+            return bool(registry.feeds())
 
     async def _change(
         self, server: ServerId, call: Callable[..., Intake], *args: object, **kwargs: object
     ) -> Change:
-        intake = await self._write(call, *args, **kwargs)
+        async with self._no_trace(server):
+            intake = await self._write(call, *args, **kwargs)
         if intake.report is not None:
             await self.service.reload(server)
         failed = [(item.path, item.reason) for item in intake.failed]

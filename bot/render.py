@@ -75,6 +75,7 @@ FIRST_ADD = (
 )
 FIRST_ADD_CONFIRM = "Add it: this server gets its own library"
 NOTHING_ADDED = "Nothing was added: this server is still answered from the shared library."
+LIBRARY_EMPTIED = "That was this server's last article: it has no library of its own now."
 NO_LIBRARY = (
     "This server has no library yet: an owner can add articles with `/library add` "
     "(or from the host, `citebot index build DIR --guild <server id>`)."

@@ -15,6 +15,8 @@ from rich.console import Console
 from rich.table import Table
 
 from cli.render import plain
+from guilds import GuildStore
+from guilds.store import FILE as GUILDS_FILE
 from index import CitebotError, Embedder, EngineConfig
 from index.config import environment
 from insights import Report, StoreConfig, build_report, headline
@@ -50,7 +52,7 @@ def handle(args: argparse.Namespace, config: EngineConfig, console: Console) -> 
         store.path,
         args.since,
         embedder=model,
-        threshold=config.retrieval.threshold,
+        threshold=_threshold(config),
         guild_id=config.server_id,  # --guild: that server's questions and votes only
     )
     if args.html:
@@ -65,6 +67,16 @@ def handle(args: argparse.Namespace, config: EngineConfig, console: Console) -> 
         if args.html:
             console.print(plain(f"Wrote the report with its charts to {args.html}"))
     return 0
+
+
+def _threshold(config: EngineConfig) -> float:
+    """The confidence the report's answers needed: with ``--guild``, the server's own
+    (``/settings``) where it set one, else the host's."""
+    if config.server_id is None or not (config.servers_root / GUILDS_FILE).is_file():
+        return config.retrieval.threshold
+    with GuildStore.open(config) as store:
+        own = store.own_value(config.server_id, "threshold")
+    return config.retrieval.threshold if own is None else float(own)
 
 
 def print_report(console: Console, report: Report) -> None:

@@ -87,6 +87,12 @@ class GuildStore:
         with self._lock:
             return frozenset(self._cached(guild_id))
 
+    def own_value(self, guild_id: int, name: str) -> Any:
+        """Server ``guild_id``'s own value of setting ``name``; None where the default applies."""
+        allowed(name)
+        with self._lock:
+            return self._cached(guild_id).get(name)
+
     def set(self, guild_id: int, name: str, text: str, defaults: ServerSettings) -> ServerSettings:
         """Give server ``guild_id`` its own value of ``name``, read from a user's ``text``;
         its settings after. ``InvalidSetting`` (one line) when ``text`` is not allowed."""

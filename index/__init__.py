@@ -20,6 +20,7 @@ from index.errors import (
     IndexBusy,
     IndexIncompatible,
     IndexUnavailable,
+    LastArticle,
     ModelUnavailable,
     QuestionError,
 )
@@ -53,6 +54,7 @@ __all__ = [
     "IndexIncompatible",
     "IndexInfo",
     "IndexUnavailable",
+    "LastArticle",
     "Library",
     "ModelUnavailable",
     "Passage",

@@ -63,3 +63,12 @@ def shown(text: str, limit: int = 200) -> str:
     breaks dropped, the end cut with an ellipsis."""
     line = "".join(c for c in text if c.isprintable() or c == " ")
     return line if len(line) <= limit else line[: limit - 1] + "…"
+
+
+class LastArticle(CitebotError):
+    """A remove would take every article of a library, and an index needs one: the caller may
+    delete the library instead (a server's, from Discord), or build a new one."""
+
+    def __init__(self, message: str, keys: tuple[str, ...]) -> None:
+        super().__init__(message)
+        self.keys = keys  # the articles the remove named, all the library had

@@ -30,7 +30,7 @@ from index.cache import VectorCache
 from index.config import EngineConfig
 from index.embedder import Embedder
 from index.entries import Entry, Piece
-from index.errors import ArticleError, CitebotError, IndexMissing
+from index.errors import ArticleError, CitebotError, IndexMissing, LastArticle
 from index.passages import TokenCounter, split_passages
 from index.records import Article, BuildReport, ParsedArticle, Passage, SkippedFile
 from index.store import Duplicate, PassageRow
@@ -146,9 +146,10 @@ def remove(
                     f"Not in the index: {', '.join(unknown)}. `citebot index list` shows the keys."
                 )
             if len(gone) == len(live):
-                raise CitebotError(
+                raise LastArticle(
                     "That would remove every article, and an index needs one: build a new "
-                    "library with `citebot index build DIR` instead. The index was left as it was."
+                    "library with `citebot index build DIR` instead. The index was left as it was.",
+                    tuple(sorted(gone.values())),
                 )
             report = _change(
                 config,

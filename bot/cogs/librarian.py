@@ -123,7 +123,10 @@ class LibrarianCog(commands.Cog, name="Librarian"):
         except CitebotError as error:
             await send_ephemeral(interaction, render.change_error(error))
             return
-        await send_ephemeral(interaction, render.change_text(change))
+        text = render.change_text(change)
+        if change.emptied:
+            text = f"{text}\n{render.LIBRARY_EMPTIED}"
+        await send_ephemeral(interaction, text)
 
     @remove.autocomplete("article")
     async def _articles(

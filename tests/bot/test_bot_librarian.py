@@ -27,6 +27,7 @@ from bot import render
 from bot.views import ConfirmView
 from index import EngineConfig, build
 from index.fetch import FetchPolicy
+from index.servers import server_ids
 
 pytestmark = pytest.mark.slow
 
@@ -168,6 +169,16 @@ async def test_an_owners_first_file_gives_the_server_its_own_library_then_is_rem
     again = (await invoke(bot, "ask", FakeInteraction(bot), question=SKERRY_QUESTION)).last
     assert again.embed.title == "Not found in the library"
 
+    # The last article goes with the server's library: the shared one answers here again.
+    (last,) = await bot.service.articles(GUILD)
+    emptied = await invoke(
+        bot, "library remove", FakeInteraction(bot, user=owner()), article=last.key
+    )
+    assert emptied.last.content == f"Removed `{last.key}`\n{render.LIBRARY_EMPTIED}"
+    assert server_ids(own_index) == []
+    ally = await invoke(bot, "ask", FakeInteraction(bot), question="Who is Armenia's ally?")
+    assert ally.last.embed.title != "Not found in the library"
+
 
 async def test_remove_offers_the_servers_own_matching_titles_to_owners_only(
     make_bot: Any, own_index: EngineConfig, embedder: Any
@@ -213,6 +224,41 @@ async def test_a_bad_add_is_one_line_and_changes_nothing(
     assert sent.content.startswith(reply)
     assert "\n" not in sent.content
     assert (await bot.service.info(GUILD)).built_at == before.built_at
+
+
+async def test_looking_at_a_library_a_server_does_not_have_creates_none(
+    make_bot: Any, own_index: EngineConfig
+) -> None:
+    bot = await make_bot(engine=own_index)
+
+    async def run(command: str, **params: Any) -> str:
+        interaction = FakeInteraction(bot, user=owner())
+        return (await invoke(bot, command, interaction, **params)).last.content
+
+    assert (await run("library feeds")).startswith("No feeds yet")
+    assert await run("library feeds", action="sync") == "Nothing new to add."
+    removed = await run("library remove", article="articles.jsonl#1")
+    assert removed == "This server has no library of its own: nothing to remove."
+    assert server_ids(own_index) == []  # no folder: not a server with an empty library
+
+    feed = "https://news.example.org/feed.xml"  # following fetches nothing
+    assert await run("library feeds", action="add", url=feed) == f"Following {feed}."
+    assert server_ids(own_index) == [GUILD]  # a feed to follow is something to keep
+
+
+async def test_a_library_that_follows_feeds_keeps_its_last_article(
+    make_bot: Any, server_library: EngineConfig
+) -> None:
+    bot = await make_bot(engine=server_library)
+    await bot.librarian.follow(GUILD, "https://news.example.org/feed.xml", "test")
+    *others, last = await bot.service.articles(GUILD)
+    for article in others:
+        await invoke(bot, "library remove", FakeInteraction(bot, user=owner()), article=article.key)
+    refused = await invoke(
+        bot, "library remove", FakeInteraction(bot, user=owner()), article=last.key
+    )
+    assert refused.last.content.startswith("That is this server's last article")
+    assert [a.key for a in await bot.service.articles(GUILD)] == [last.key]
 
 
 @pytest.mark.parametrize("name", ["notes.pdf", "huge.txt"])

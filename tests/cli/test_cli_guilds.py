@@ -87,6 +87,16 @@ def test_delete_takes_a_servers_library_and_questions_and_nothing_else(
     assert str(LIBRARY) not in capsys.readouterr().out
 
 
+def test_a_servers_report_shows_the_threshold_its_answers_needed(
+    host: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    capsys.readouterr()
+    assert main(["report", "--guild", str(SETTINGS), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["threshold"] == 0.5  # its own, from /settings
+    assert main(["report", "--guild", str(LIBRARY), "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["threshold"] == EngineConfig().retrieval.threshold
+
+
 def test_deleting_a_server_kept_nowhere_is_one_line(
     host: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
