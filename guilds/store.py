@@ -3,7 +3,9 @@
 One row per setting a server changed (its value as JSON), and one per server the bot has left
 (when), so that ``expired`` can say whose library and data are due for deletion. The bot reads
 a server's settings on every question: they are cached in memory, and the disk is read once
-per server and written only when an owner changes something. Every query is parameterised.
+per server and written only when an owner changes something. Another process's change (the
+CLI's ``guilds delete``, a second bot process) empties the cache: SQLite's ``data_version``,
+one cheap read a question, says when another connection wrote. Every query is parameterised.
 """
 
 from __future__ import annotations
@@ -52,8 +54,10 @@ class GuildStore:
         self.path = path
         self._lock = threading.Lock()
         self._db = sqlite3.connect(path, check_same_thread=False)
-        # Servers' own values, by server, loaded on the first question there.
+        # Servers' own values, by server, loaded on the first question there; good while no
+        # other connection writes (``_data_version``).
         self._own: dict[int, dict[str, Any]] = {}
+        self._data_version = -1
         with self._lock, self._db:
             # The CLI may delete a server while the bot reads: readers never wait for it.
             self._db.execute("PRAGMA journal_mode=WAL")
@@ -128,7 +132,12 @@ class GuildStore:
             return [guild_id for (guild_id,) in rows]
 
     def _cached(self, guild_id: int) -> dict[str, Any]:
-        """A server's own values, read from the disk the first time. Called with the lock."""
+        """A server's own values, read from the disk the first time, and again after another
+        connection wrote the file. Called with the lock."""
+        (version,) = self._db.execute("PRAGMA data_version").fetchone()
+        if version != self._data_version:
+            self._own.clear()
+            self._data_version = version
         own = self._own.get(guild_id)
         if own is None:
             own = self._own[guild_id] = {}

@@ -110,3 +110,16 @@ def test_forget_deletes_a_servers_rows(store: GuildStore, defaults: ServerSettin
     assert store.settings(ONE, defaults) == defaults
     assert store.departed() == {}
     assert store.settings(TWO, defaults).threshold == 0.7
+
+
+def test_a_change_from_another_process_is_seen_on_the_next_read(
+    store: GuildStore, defaults: ServerSettings, config: EngineConfig
+) -> None:
+    store.set(ONE, "threshold", "0.6", defaults)
+    assert store.settings(ONE, defaults).threshold == 0.6  # cached from here on
+    with GuildStore.open(config) as host:  # the CLI, or a second bot process
+        host.set(ONE, "threshold", "0.7", defaults)
+        assert store.settings(ONE, defaults).threshold == 0.7
+        host.forget(ONE)  # `citebot guilds delete`
+    assert store.settings(ONE, defaults) == defaults
+    assert store.own_value(ONE, "threshold") is None
