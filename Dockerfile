@@ -29,7 +29,8 @@ COPY insights/ insights/
 COPY guilds/ guilds/
 COPY bot/ bot/
 COPY cli/ cli/
-RUN pip install --no-cache-dir -c constraints.txt . \
+# The Qdrant client too (CITEBOT_STORE=qdrant, docs/scaling.md), as `make install` has it.
+RUN pip install --no-cache-dir -c constraints.txt ".[qdrant]" \
     && pip check
 
 FROM ${PYTHON_IMAGE}
