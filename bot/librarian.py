@@ -27,7 +27,7 @@ from typing import TypeVar
 from bot.answering import AnswerService
 from bot.metrics import Metrics
 from index import Article, BuildReport, CitebotError, EngineConfig, LastArticle
-from index.feeds import Feed, FeedRegistry
+from index.feeds import Feed
 from index.servers import ServerId, delete_server, has_library, server_ids
 from index.sources import (
     Intake,
@@ -36,9 +36,11 @@ from index.sources import (
     add_urls,
     fetch_feeds,
     fetcher,
+    follow,
     follows_feeds,
     open_feeds,
     remove,
+    unfollow,
 )
 
 log = logging.getLogger(__name__)
@@ -146,13 +148,14 @@ class Librarian:
         return change
 
     async def feeds(self, server: ServerId) -> list[Feed]:
-        return await self._registry(server, lambda registry: registry.feeds())
+        return await self._in_server(server, _feed_list, self.config.for_server(server))
 
     async def follow(self, server: ServerId, url: str, added_by: str) -> Feed:
-        return await self._registry(server, lambda r: r.add(url, added_by=added_by))
+        config = self.config.for_server(server)
+        return await self._in_server(server, follow, config, url, added_by=added_by)
 
     async def unfollow(self, server: ServerId, url: str) -> None:
-        await self._registry(server, lambda registry: registry.remove(url))
+        await self._in_server(server, unfollow, self.config.for_server(server), url)
 
     async def sync(self, server: ServerId) -> Change:
         """Fetch what every feed of ``server``'s library has new and add it (counted in
@@ -175,8 +178,10 @@ class Librarian:
         return change
 
     def start(self, minutes: float) -> None:
-        """Sync the feeds every ``minutes`` (0: never)."""
-        if minutes > 0:
+        """Sync the feeds every ``minutes`` (0: never; nor on a read-only host)."""
+        if self.config.read_only:
+            log.info("This host only reads the libraries (CITEBOT_READ_ONLY): no feed syncs")
+        elif minutes > 0:
             self._syncing = asyncio.create_task(
                 self._sync_every(minutes * 60), name="citebot-feeds"
             )
@@ -216,13 +221,11 @@ class Librarian:
             len(change.failed),
         )
 
-    async def _registry(self, server: ServerId, call: Callable[[FeedRegistry], _T]) -> _T:
-        def in_registry() -> _T:
-            with open_feeds(self.config.for_server(server)) as registry:
-                return call(registry)
-
+    async def _in_server(
+        self, server: ServerId, call: Callable[..., _T], *args: object, **kwargs: object
+    ) -> _T:
         async with self._no_trace(server):
-            return await self._write(in_registry)
+            return await self._write(call, *args, **kwargs)
 
     @contextlib.asynccontextmanager
     async def _no_trace(self, server: ServerId) -> AsyncIterator[None]:
@@ -274,3 +277,8 @@ class Librarian:
     async def _write(self, call: Callable[..., _T], *args: object, **kwargs: object) -> _T:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._writer, lambda: call(*args, **kwargs))
+
+
+def _feed_list(config: EngineConfig) -> list[Feed]:
+    with open_feeds(config) as registry:
+        return registry.feeds()

@@ -13,7 +13,18 @@ from rich.table import Table
 from cli import render
 from cli.progress import progress_bar
 from index import CitebotError, EngineConfig, list_articles
-from index.sources import Copies, Intake, add_urls, fetcher, is_url, open_feeds, remove, sync_feeds
+from index.sources import (
+    Copies,
+    Intake,
+    add_urls,
+    fetcher,
+    follow,
+    is_url,
+    open_feeds,
+    remove,
+    sync_feeds,
+    unfollow,
+)
 
 MAX_URL_FILE_BYTES = 2**20  # a list of links; more than a megabyte of them is a mistake
 
@@ -75,16 +86,14 @@ def handle_feeds(args: argparse.Namespace, config: EngineConfig, console: Consol
             intake = sync_feeds(config, fetcher=client, progress=progress)
         _print_intake(console, intake)
         return 0
-    with open_feeds(config) as registry:
-        if args.action == "add":
-            feed = registry.add(args.url, added_by=who())
-            console.print(
-                render.plain(f"Following {feed.url}: `citebot feeds sync` fetches it now.")
-            )
-        elif args.action == "remove":
-            registry.remove(args.url)
-            console.print(render.plain(f"No longer following {args.url}."))
-        else:
+    if args.action == "add":
+        feed = follow(config, args.url, added_by=who())
+        console.print(render.plain(f"Following {feed.url}: `citebot feeds sync` fetches it now."))
+    elif args.action == "remove":
+        unfollow(config, args.url)
+        console.print(render.plain(f"No longer following {args.url}."))
+    else:
+        with open_feeds(config) as registry:
             _print_feeds(console, registry.feeds())
     return 0
 

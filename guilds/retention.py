@@ -60,7 +60,8 @@ def delete_guild(
     The mark goes last: a deletion that fails part way (``IndexBusy`` while a change to the
     library is being written) leaves the server due, and the next purge tries it again.
     """
-    library = delete_server(config, guild_id)
+    # A read-only host leaves the library to the host that writes it (`guilds delete` there).
+    library = False if config.read_only else delete_server(config, guild_id)
     tally = questions.forget_guild(guild_id) if questions is not None else None
     settings = store.forget(guild_id)
     return Deleted(

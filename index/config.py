@@ -163,6 +163,9 @@ class EngineConfig:
     # (``qdrant`` says where; ``pip install citebot[qdrant]``). Answers are the same.
     store: StoreKind = "faiss"
     qdrant: QdrantConfig = field(default_factory=QdrantConfig)
+    # A host that only reads the libraries (CITEBOT_READ_ONLY): with Qdrant, every host but
+    # the one that writes. Any change (build, add, remove, feed sync) is refused in one line.
+    read_only: bool = False
 
     @property
     def servers_root(self) -> Path:
@@ -320,6 +323,7 @@ class EngineSettings(EnvSettings):
     servers_dir: Path | None = _DEFAULTS.servers_dir
     open_libraries: PositiveInt = _DEFAULTS.open_libraries
     store: StoreKind = _DEFAULTS.store
+    read_only: bool = _DEFAULTS.read_only
     qdrant_url: str | None = _DEFAULTS.qdrant.url
     qdrant_api_key: SecretStr | None = _DEFAULTS.qdrant.api_key
     qdrant_path: Path | None = _DEFAULTS.qdrant.path

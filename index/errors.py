@@ -72,3 +72,7 @@ class LastArticle(CitebotError):
     def __init__(self, message: str, keys: tuple[str, ...]) -> None:
         super().__init__(message)
         self.keys = keys  # the articles the remove named, all the library had
+
+
+class ReadOnly(CitebotError):
+    """This host only reads the libraries (``CITEBOT_READ_ONLY``): another host changes them."""

@@ -62,9 +62,8 @@ def merge(config: EngineConfig, *, everything: bool = False) -> int:
     """Merge the segments the policy says are due (or, with ``everything``, all of them into
     one); returns how many segments were merged (0: nothing to do, or a store that merges its
     own, as Qdrant does)."""
-    store = stores.of(config)
-    with store.writing(config):
-        return store.merge_if_due(config, everything=everything)
+    with stores.writing(config):
+        return stores.of(config).merge_if_due(config, everything=everything)
 
 
 def merge_if_due(config: EngineConfig, *, everything: bool = False) -> int:

@@ -61,7 +61,7 @@ def build(
     than in the index (see ``build_entries``).
     """
     started = time.perf_counter()
-    with stores.of(config).writing(config):
+    with stores.writing(config):
         embedder = embedder or Embedder(config)
         copies = config.index_dir / layout.SOURCES
         kept = [copies] if copies.is_dir() and copies.resolve() not in _resolved(sources) else []
@@ -97,7 +97,7 @@ def add(
     file that happens to have the same name does not.
     """
     started = time.perf_counter()
-    with stores.of(config).writing(config):
+    with stores.writing(config):
         embedder = embedder or Embedder(config)
         parsed, skipped = _read(paths, progress)
         new = _entries(parsed, embedder)
@@ -135,7 +135,7 @@ def remove(
 ) -> BuildReport:
     """Remove articles by key (as ``index info`` lists them) or by file path: tombstones."""
     started = time.perf_counter()
-    with stores.of(config).writing(config):
+    with stores.writing(config):
         embedder = embedder or Embedder(config)
         with stores.of(config).current(config, embedder) as current:
             live = [a for _, _, a in current.catalog.live()]
@@ -180,7 +180,7 @@ def build_entries(
     it (the benchmark's synthetic vectors cost nothing to make and are not worth keeping).
     """
     started = time.perf_counter()
-    with stores.of(config).writing(config):
+    with stores.writing(config):
         embedder = embedder or Embedder(config)
         keys = tuple(e.key for e in entries)
         return _write(

@@ -22,6 +22,7 @@ from bot.markup import shown
 from bot.views import ConfirmView, send_ephemeral
 from index import CitebotError
 from index.sources import check_upload
+from index.stores import check_writable
 
 if TYPE_CHECKING:
     from bot.client import CitebotBot
@@ -57,12 +58,13 @@ class LibrarianCog(commands.Cog, name="Librarian"):
             await send_ephemeral(interaction, "Give either a url or a file to add, one of them.")
             return
         server = interaction.guild_id
-        if file is not None:
-            try:
+        try:  # what can be refused before asking anything or downloading a byte
+            check_writable(self.bot.settings.engine)
+            if file is not None:
                 check_upload(file.filename, file.size)
-            except CitebotError as error:
-                await send_ephemeral(interaction, render.change_error(error))
-                return
+        except CitebotError as error:
+            await send_ephemeral(interaction, render.change_error(error))
+            return
         if await self.bot.service.borrows_shared(server):
             # The first article would take the server off the shared library: ask first.
             await interaction.response.defer(ephemeral=True, thinking=True)

@@ -42,11 +42,12 @@ def delete_server(config: EngineConfig, server_id: int) -> bool:
     writer is at work on it.
     """
     server = config.for_server(server_id)
+    stores.check_writable(server)
     root = server.index_dir
     store = stores.of(server)
     if not root.is_dir():
         return store.drop(server)
-    with store.writing(server):
+    with stores.writing(server):
         store.drop(server)  # what the store keeps elsewhere (Qdrant's collections)
         doomed = root.with_name(f".deleted-{server_id}-{secrets.token_hex(4)}")
         try:

@@ -14,11 +14,13 @@ from index.sources.intake import (
     check_upload,
     fetch_feeds,
     fetcher,
+    follow,
     follows_feeds,
     is_url,
     open_feeds,
     remove,
     sync_feeds,
+    unfollow,
 )
 
 __all__ = [
@@ -32,9 +34,11 @@ __all__ = [
     "check_upload",
     "fetch_feeds",
     "fetcher",
+    "follow",
     "follows_feeds",
     "is_url",
     "open_feeds",
     "remove",
     "sync_feeds",
+    "unfollow",
 ]

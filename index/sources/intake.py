@@ -13,12 +13,12 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from index import layout, writer
+from index import layout, stores, writer
 from index.articles import SUFFIXES, read_articles
 from index.config import EngineConfig
 from index.embedder import Embedder
 from index.errors import ArticleError, CitebotError, IndexMissing
-from index.feeds import FeedRegistry, SyncReport, sync
+from index.feeds import Feed, FeedRegistry, SyncReport, sync
 from index.fetch import Fetcher, fetch_article
 from index.records import Article, BuildReport, ParsedArticle, SkippedFile
 from index.sources.copies import Copies, Origin, slug
@@ -100,6 +100,7 @@ def add_urls(
 ) -> Intake:
     """Fetch each page, extract its article, keep a copy and add them all (with ``files``) in
     one change of the index."""
+    stores.check_writable(config)  # before fetching what could not be kept
     failed = []
     with _Batch(Copies(config.index_dir), files=list(files)) as batch:
         for url in dict.fromkeys(urls):
@@ -122,6 +123,7 @@ def add_upload(
     embedder: Embedder | None = None,
 ) -> Intake:
     """Read an uploaded article file (any format ``index build`` reads) and add it."""
+    stores.check_writable(config)
     check_upload(name, len(content))
     articles = parse_upload(name, content)
     origin = Origin.now("upload", Path(name).name, added_by)
@@ -179,6 +181,7 @@ def remove(
     progress: writer.Progress | None = None,
 ) -> BuildReport:
     """Remove articles by key, file path or URL, and delete the copies of those removed."""
+    stores.check_writable(config)
     copies = Copies(config.index_dir)
     articles = _articles(config)
     by_url = _keys_by_url(articles)
@@ -206,6 +209,7 @@ def sync_feeds(
 def fetch_feeds(config: EngineConfig, *, fetcher: Fetcher) -> SyncReport:
     """What every feed has new, fetched (the network part of a sync: seconds to minutes, so
     the bot runs it outside its writer thread). The registry remembers the items as seen."""
+    stores.check_writable(config)  # a read-only host would fetch what it cannot add
     with open_feeds(config) as registry:
         return sync(registry, fetcher, _known(config, Copies(config.index_dir)))
 
@@ -241,6 +245,21 @@ def add_feed_items(
 def follows_feeds(config: EngineConfig) -> bool:
     """Whether the library at ``config.index_dir`` has a feed registry (without creating one)."""
     return (config.index_dir / layout.FEEDS).is_file()
+
+
+def follow(config: EngineConfig, url: str, *, added_by: str | None) -> Feed:
+    """Follow a feed: each sync adds its new items to the library. Not on a read-only host,
+    which could never sync it."""
+    stores.check_writable(config)
+    with open_feeds(config) as registry:
+        return registry.add(url, added_by=added_by)
+
+
+def unfollow(config: EngineConfig, url: str) -> None:
+    """Stop following a feed (its articles stay)."""
+    stores.check_writable(config)
+    with open_feeds(config) as registry:
+        registry.remove(url)
 
 
 def open_feeds(config: EngineConfig) -> FeedRegistry:

@@ -261,6 +261,28 @@ async def test_a_library_that_follows_feeds_keeps_its_last_article(
     assert [a.key for a in await bot.service.articles(GUILD)] == [last.key]
 
 
+async def test_a_read_only_host_refuses_changes_in_one_line_and_still_answers(
+    make_bot: Any, own_index: EngineConfig
+) -> None:
+    bot = await make_bot(engine=replace(own_index, read_only=True))
+    owner_asks = FakeInteraction(bot, user=owner())
+    added = await invoke(bot, "library add", owner_asks, file=attachment("a.md", SKERRY.encode()))
+    # (Shown escaped: the underscores would otherwise format the message.)
+    assert added.last.content.startswith(r"This host only reads the library (CITEBOT\_READ\_ONLY)")
+    assert added.last.view is None  # refused before the first-add question
+    followed = await invoke(
+        bot,
+        "library feeds",
+        FakeInteraction(bot, user=owner()),
+        action="add",
+        url="https://x.org/f",
+    )
+    assert followed.last.content == added.last.content
+    assert server_ids(own_index) == []
+    answer = await invoke(bot, "ask", FakeInteraction(bot), question="Who is Armenia's ally?")
+    assert answer.last.embed.title != "Not found in the library"
+
+
 @pytest.mark.parametrize("name", ["notes.pdf", "huge.txt"])
 async def test_a_file_no_reader_takes_is_refused_before_the_owner_is_asked(
     make_bot: Any, own_index: EngineConfig, name: str
