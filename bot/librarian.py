@@ -246,7 +246,11 @@ class Librarian:
 
     def _drop_if_empty(self, server: int) -> None:
         config = self.config.for_server(server)
-        if not has_library(config) and not self._follows_a_feed(config):
+        if (
+            self._has_folder(server)
+            and not has_library(config)
+            and not self._follows_a_feed(config)
+        ):
             delete_server(self.config, server)
 
     @staticmethod
@@ -280,5 +284,8 @@ class Librarian:
 
 
 def _feed_list(config: EngineConfig) -> list[Feed]:
+    """The feeds a library follows; reading them creates nothing (a host may be read-only)."""
+    if not follows_feeds(config):
+        return []
     with open_feeds(config) as registry:
         return registry.feeds()

@@ -278,6 +278,8 @@ async def test_a_read_only_host_refuses_changes_in_one_line_and_still_answers(
         url="https://x.org/f",
     )
     assert followed.last.content == added.last.content
+    listed = await invoke(bot, "library feeds", FakeInteraction(bot, user=owner()))
+    assert listed.last.content.startswith("No feeds yet")
     assert server_ids(own_index) == []
     answer = await invoke(bot, "ask", FakeInteraction(bot), question="Who is Armenia's ally?")
     assert answer.last.embed.title != "Not found in the library"
