@@ -180,12 +180,24 @@ class CitebotBot(commands.Bot):
 
         def reconcile() -> None:
             kept = set(server_ids(self.settings.engine)) | set(self.guild_store.configured())
-            for guild_id in kept - present:
+            for guild_id in filter(self._on_my_shards, kept - present):
                 self.guild_store.left(guild_id)
             for guild_id in set(self.guild_store.departed()) & present:
                 self.guild_store.joined(guild_id)
 
         await asyncio.to_thread(reconcile)
+
+    def _on_my_shards(self, guild_id: int) -> bool:
+        """Whether ``guild_id``'s events reach this process. A process running some of the
+        shards (``shard_ids``, or one ``shard_id``) shares the servers folder with the others:
+        a server it does not see is theirs, not one the bot left."""
+        count = self.shard_count
+        mine = getattr(self, "shard_ids", None)
+        if mine is None and self.shard_id is not None:
+            mine = [self.shard_id]
+        if not count or mine is None:
+            return True  # every shard runs here
+        return (guild_id >> 22) % count in set(mine)  # Discord's rule for a server's shard
 
     async def _purge_every(self, seconds: float) -> None:
         while True:

@@ -34,11 +34,11 @@ from index.sources import (
     add_feed_items,
     add_upload,
     add_urls,
+    feeds_of,
     fetch_feeds,
     fetcher,
     follow,
     follows_feeds,
-    open_feeds,
     remove,
     unfollow,
 )
@@ -129,13 +129,13 @@ class Librarian:
                 if server is None:
                     raise
                 # An index needs an article: the server's last one goes with its library.
-                if self._follows_a_feed(config):
+                if feeds_of(config):
                     raise CitebotError(
                         "That is this server's last article, and its library follows feeds: "
                         "remove them first (`/library feeds action:remove`)."
                     ) from None
                 delete_server(self.config, server)
-                return Change((), removed=last.keys, emptied=True)
+                return Change((), removed=last.keys, emptied=True)  # (several, for a file's)
             return Change((), removed=report.removed)
 
         async with self._no_trace(server):
@@ -148,7 +148,7 @@ class Librarian:
         return change
 
     async def feeds(self, server: ServerId) -> list[Feed]:
-        return await self._in_server(server, _feed_list, self.config.for_server(server))
+        return await self._in_server(server, feeds_of, self.config.for_server(server))
 
     async def follow(self, server: ServerId, url: str, added_by: str) -> Feed:
         config = self.config.for_server(server)
@@ -239,26 +239,18 @@ class Librarian:
         finally:
             if fresh:
                 assert server is not None
-                await self._write(self._drop_if_empty, server)
+                try:
+                    await self._write(self._drop_if_empty, server)
+                except CitebotError as error:  # busy: tidy next time; the change's outcome stands
+                    log.warning("Could not tidy the folder of server %d: %s", server, error)
 
     def _has_folder(self, server: int) -> bool:
         return self.config.for_server(server).index_dir.exists()
 
     def _drop_if_empty(self, server: int) -> None:
         config = self.config.for_server(server)
-        if (
-            self._has_folder(server)
-            and not has_library(config)
-            and not self._follows_a_feed(config)
-        ):
+        if self._has_folder(server) and not has_library(config) and not feeds_of(config):
             delete_server(self.config, server)
-
-    @staticmethod
-    def _follows_a_feed(config: EngineConfig) -> bool:
-        if not follows_feeds(config):
-            return False
-        with open_feeds(config) as registry:
-            return bool(registry.feeds())
 
     async def _change(
         self, server: ServerId, call: Callable[..., Intake], *args: object, **kwargs: object
@@ -281,11 +273,3 @@ class Librarian:
     async def _write(self, call: Callable[..., _T], *args: object, **kwargs: object) -> _T:
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._writer, lambda: call(*args, **kwargs))
-
-
-def _feed_list(config: EngineConfig) -> list[Feed]:
-    """The feeds a library follows; reading them creates nothing (a host may be read-only)."""
-    if not follows_feeds(config):
-        return []
-    with open_feeds(config) as registry:
-        return registry.feeds()

@@ -21,7 +21,7 @@ from bot.markup import cut, safe_url, shown
 from bot.quoting import quote
 from guilds import SETTINGS, ServerSettings
 from guilds.settings import MAX_CHANNELS, MAX_ROLE
-from index import Answer, Article, Hit, IndexInfo, Passage, Span
+from index import Answer, Article, Hit, IndexBusy, IndexInfo, Passage, Span
 from insights import Report, StoreConfig, headline
 
 if TYPE_CHECKING:
@@ -69,13 +69,15 @@ ONLY_ASKER = "Only the person who asked can page this answer: ask your own with 
 NOT_HERE = "These buttons belong to an answer given elsewhere: ask here to get your own."
 OWN_LIBRARY = "This server now has a library of its own: questions here are answered from it alone."
 FIRST_ADD = (
-    "This server is answered from the shared library. Adding an article gives it a library of "
-    "its own, which holds only the articles added here: the shared library will no longer "
-    "answer questions in this server. Go on?"
+    "This server is answered from the shared library. An article or feed added here gives it a "
+    "library of its own, which holds only what is added here: the shared library will no "
+    "longer answer questions in this server. Go on?"
 )
-FIRST_ADD_CONFIRM = "Add it: this server gets its own library"
+FIRST_ADD_CONFIRM = "Go on: this server gets its own library"
+ADDING = "Adding it: this may take a moment."
+BUSY = "The library is busy with another change: try again in a minute."
 NOTHING_ADDED = "Nothing was added: this server is still answered from the shared library."
-LIBRARY_EMPTIED = "That was this server's last article: it has no library of its own now."
+LIBRARY_EMPTIED = "The server's library held nothing else: it has no library of its own now."
 NO_LIBRARY = (
     "This server has no library yet: an owner can add articles with `/library add` "
     "(or from the host, `citebot index build DIR --guild <server id>`)."
@@ -356,7 +358,10 @@ def feeds_text(feeds: Sequence[Feed]) -> str:
 
 
 def change_error(error: Exception) -> str:
-    """Why a change was not made, in one line (the engine's messages quote URLs and files)."""
+    """Why a change was not made, in one line (the engine's messages quote URLs and files; a
+    busy index's names the host's folder, which is not for Discord)."""
+    if isinstance(error, IndexBusy):
+        return BUSY
     return message_text(shown(str(error), limits.CONTENT))
 
 

@@ -196,10 +196,12 @@ class ConfirmView(ExpiringView):
         cancelled: str,
         guild_id: int | None,
         timeout: float,
+        going: str = render.ADDING,
     ) -> None:
         super().__init__(guild_id=guild_id, timeout=timeout)
         self._proceed = proceed
         self._cancelled = cancelled
+        self._going = going  # what the message says while ``proceed`` works
         self.go_on.label = label
 
     @discord.ui.button(style=discord.ButtonStyle.danger, custom_id="citebot:confirm")
@@ -207,7 +209,9 @@ class ConfirmView(ExpiringView):
         self, interaction: discord.Interaction, _button: discord.ui.Button[ConfirmView]
     ) -> None:
         self.stop()  # one click: the buttons go with this edit, and a second never runs it again
-        await interaction.response.edit_message(view=None, allowed_mentions=render.NO_MENTIONS)
+        await interaction.response.edit_message(
+            content=self._going, view=None, allowed_mentions=render.NO_MENTIONS
+        )
         await self._proceed(interaction)
 
     @discord.ui.button(

@@ -58,6 +58,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def handle(args: argparse.Namespace, config: EngineConfig, console: Console) -> int:
+    config = replace(config, read_only=False)  # it writes only scratch libraries of its own
     try:
         sizes = tuple(int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip())
     except ValueError:

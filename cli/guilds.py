@@ -72,9 +72,14 @@ def handle_delete(args: argparse.Namespace, config: EngineConfig, console: Conso
             else None
         )
         deleted = delete_guild(config, store, guild_id, questions=questions)
+    left = config.read_only and has_library(config.for_server(guild_id))
+    kept = " (its library is left to the host that writes libraries: CITEBOT_READ_ONLY)"
     if not deleted.anything:
         raise CitebotError(
-            f"Nothing of server {guild_id} is kept here: `citebot guilds list` shows the servers."
+            f"Nothing of server {guild_id} was deleted{kept}."
+            if left
+            else f"Nothing of server {guild_id} is kept here: `citebot guilds list` shows the "
+            "servers."
         )
     parts = ["its library"] if deleted.library else []
     parts += ["its settings"] if deleted.settings else []
@@ -82,5 +87,5 @@ def handle_delete(args: argparse.Namespace, config: EngineConfig, console: Conso
         render.count(deleted.questions, "logged question"),
         render.count(deleted.votes, "vote"),
     ]
-    console.print(f"Deleted server {guild_id}: {', '.join(parts)}.")
+    console.print(f"Deleted server {guild_id}: {', '.join(parts)}{kept if left else ''}.")
     return 0

@@ -17,10 +17,10 @@ from index.sources import (
     Copies,
     Intake,
     add_urls,
+    feeds_of,
     fetcher,
     follow,
     is_url,
-    open_feeds,
     remove,
     sync_feeds,
     unfollow,
@@ -93,8 +93,7 @@ def handle_feeds(args: argparse.Namespace, config: EngineConfig, console: Consol
         unfollow(config, args.url)
         console.print(render.plain(f"No longer following {args.url}."))
     else:
-        with open_feeds(config) as registry:
-            _print_feeds(console, registry.feeds())
+        _print_feeds(console, feeds_of(config))
     return 0
 
 

@@ -15,7 +15,7 @@ from typing import Protocol
 
 from guilds.store import GuildStore
 from index import CitebotError, EngineConfig
-from index.servers import delete_server
+from index.servers import delete_server, has_library
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,17 @@ def delete_guild(
     library is being written) leaves the server due, and the next purge tries it again.
     """
     # A read-only host leaves the library to the host that writes it (`guilds delete` there).
-    library = False if config.read_only else delete_server(config, guild_id)
+    if config.read_only:
+        library = False
+        if has_library(config.for_server(guild_id)):
+            log.warning(
+                "Server %d's library is kept: this host only reads libraries; run "
+                "`citebot guilds delete %d` on the host that writes them",
+                guild_id,
+                guild_id,
+            )
+    else:
+        library = delete_server(config, guild_id)
     tally = questions.forget_guild(guild_id) if questions is not None else None
     settings = store.forget(guild_id)
     return Deleted(

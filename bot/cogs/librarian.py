@@ -9,6 +9,8 @@ not. Who added what is kept with each article's copy (``index list`` shows it) a
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
+from functools import partial
 from typing import TYPE_CHECKING, Literal
 
 import discord
@@ -57,7 +59,6 @@ class LibrarianCog(commands.Cog, name="Librarian"):
         if (url is None) == (file is None):
             await send_ephemeral(interaction, "Give either a url or a file to add, one of them.")
             return
-        server = interaction.guild_id
         try:  # what can be refused before asking anything or downloading a byte
             check_writable(self.bot.settings.engine)
             if file is not None:
@@ -65,26 +66,36 @@ class LibrarianCog(commands.Cog, name="Librarian"):
         except CitebotError as error:
             await send_ephemeral(interaction, render.change_error(error))
             return
-        if await self.bot.service.borrows_shared(server):
-            # The first article would take the server off the shared library: ask first.
-            await interaction.response.defer(ephemeral=True, thinking=True)
-            view = ConfirmView(
-                lambda clicked: self._add(clicked, url, file),
-                label=render.FIRST_ADD_CONFIRM,
-                cancelled=render.NOTHING_ADDED,
-                guild_id=server,
-                timeout=self.bot.settings.view_timeout,
-            )
-            view.message = await interaction.followup.send(
-                render.FIRST_ADD,
-                view=view,
-                ephemeral=True,
-                allowed_mentions=render.NO_MENTIONS,
-                wait=True,
-            )
-            return
+        # Deferred before anything that may wait (a worker slot, Qdrant): Discord gives 3 s.
         await interaction.response.defer(ephemeral=True, thinking=True)
-        await self._add(interaction, url, file)
+        if not await self._asked_first(interaction, partial(self._add, url=url, file=file)):
+            await self._add(interaction, url, file)
+
+    async def _asked_first(
+        self,
+        interaction: discord.Interaction,
+        proceed: Callable[[discord.Interaction], Awaitable[None]],
+    ) -> bool:
+        """Where the server is answered from the shared library, the change would give it a
+        library of its own: ask first (``proceed`` runs on yes) and say True; else False."""
+        server = interaction.guild_id
+        if self.bot.settings.engine.read_only or not await self.bot.service.borrows_shared(server):
+            return False  # (a read-only host refuses the change itself, in one line)
+        view = ConfirmView(
+            proceed,
+            label=render.FIRST_ADD_CONFIRM,
+            cancelled=render.NOTHING_ADDED,
+            guild_id=server,
+            timeout=self.bot.settings.view_timeout,
+        )
+        view.message = await interaction.followup.send(
+            render.FIRST_ADD,
+            view=view,
+            ephemeral=True,
+            allowed_mentions=render.NO_MENTIONS,
+            wait=True,
+        )
+        return True
 
     async def _add(
         self,
@@ -162,6 +173,13 @@ class LibrarianCog(commands.Cog, name="Librarian"):
             await send_ephemeral(interaction, f"Give the feed's url to {action} it.")
             return
         await interaction.response.defer(ephemeral=True, thinking=True)
+        # The first sync of a feed would give a server on the shared library its own.
+        following = partial(self._feeds, action=action, url=url)
+        if action == "add" and await self._asked_first(interaction, following):
+            return
+        await self._feeds(interaction, action, url)
+
+    async def _feeds(self, interaction: discord.Interaction, action: str, url: str | None) -> None:
         librarian, server = self.bot.librarian, interaction.guild_id
         try:
             if action == "add":

@@ -35,7 +35,10 @@ def scratch_library(
     then only keeps the writer's files): an evaluation never overwrites a served library.
     """
     with tempfile.TemporaryDirectory(prefix="citebot-eval-") as scratch:
-        config = _throwaway(replace(config, index_dir=index_dir or Path(scratch) / "index"))
+        # A library of the evaluation's own: built even on a host that only reads the served ones.
+        config = _throwaway(
+            replace(config, index_dir=index_dir or Path(scratch) / "index", read_only=False)
+        )
         config.cache_dir.mkdir(parents=True, exist_ok=True)
         cache = None if index_dir else config.cache_dir / "eval-embeddings.sqlite3"
         try:

@@ -262,6 +262,14 @@ def unfollow(config: EngineConfig, url: str) -> None:
         registry.remove(url)
 
 
+def feeds_of(config: EngineConfig) -> list[Feed]:
+    """The feeds a library follows. Reading them creates nothing (a host may only read)."""
+    if not follows_feeds(config):
+        return []
+    with open_feeds(config) as registry:
+        return registry.feeds()
+
+
 def open_feeds(config: EngineConfig) -> FeedRegistry:
     """The feed registry of the index at ``config.index_dir`` (created with it)."""
     return FeedRegistry(layout.prepare(config.index_dir) / layout.FEEDS)

@@ -241,8 +241,15 @@ async def test_looking_at_a_library_a_server_does_not_have_creates_none(
     assert removed == "This server has no library of its own: nothing to remove."
     assert server_ids(own_index) == []  # no folder: not a server with an empty library
 
+    # A feed's first sync would give the server its own library: the owner is asked first.
     feed = "https://news.example.org/feed.xml"  # following fetches nothing
-    assert await run("library feeds", action="add", url=feed) == f"Following {feed}."
+    interaction = FakeInteraction(bot, user=owner())
+    asked = (await invoke(bot, "library feeds", interaction, action="add", url=feed)).last
+    assert asked.content == render.FIRST_ADD
+    assert server_ids(own_index) == []
+    followed = await click(asked.view, asked.view.go_on, FakeInteraction(bot, user=owner()))
+    assert followed.sent[0].content == render.ADDING  # what the question says meanwhile
+    assert followed.last.content == f"Following {feed}."
     assert server_ids(own_index) == [GUILD]  # a feed to follow is something to keep
 
 
@@ -349,13 +356,13 @@ async def test_a_private_page_is_refused_by_default(
 
 
 async def test_owners_follow_a_feed_sync_it_and_stop(
-    make_bot: Any, own_index: EngineConfig, site: Any
+    make_bot: Any, server_library: EngineConfig, site: Any
 ) -> None:
     for number in (1, 2):
         site.page(f"/story/{number}", article_page(f"Story {number}", story(number)))
     items = [("Story 1", "/story/1"), ("Story 2", "/story/2")]
     feed = site.serve("/feed.xml", Reply(200, rss(site.base, items), "application/rss+xml"))
-    bot = await make_bot(engine=replace(own_index, fetch=FetchPolicy(allow_private=True)))
+    bot = await make_bot(engine=replace(server_library, fetch=FetchPolicy(allow_private=True)))
 
     async def feeds(**params: Any) -> str:
         interaction = FakeInteraction(bot, user=owner())

@@ -404,6 +404,16 @@ async def test_a_server_the_bot_left_while_it_was_down_starts_its_retention_at_l
     assert not present & set(bot.guild_store.departed())
 
 
+async def test_a_process_running_other_shards_leaves_their_servers_alone_at_login(
+    two_servers: Any,
+) -> None:
+    bot = two_servers
+    bot.shard_count, bot.shard_id = 2, 1  # this process runs shard 1 of 2
+    assert {(CHOIR >> 22) % 2, (RAILWAY >> 22) % 2} == {0}  # both servers are on shard 0
+    await bot.on_ready()
+    assert bot.guild_store.departed() == {}  # another process serves them: nothing left
+
+
 async def test_the_bot_syncs_the_feeds_of_the_servers_it_is_in_only(
     make_bot: Any, changing: EngineConfig, embedder: Embedder, site: Any
 ) -> None:
