@@ -135,11 +135,14 @@ class AnswerService:
         return server is not None and await self.run(self.pool.exists, server)
 
     async def borrows_shared(self, server: int | None) -> bool:
-        """Whether ``server`` is answered from the shared library: the first article it adds
-        would end that (a direct message never is: it has no library to add to)."""
+        """Whether ``server`` is answered from the shared library (``library_of``'s rule): the
+        first article it adds would end that (a direct message has no library to add to)."""
 
         def borrows() -> bool:
-            return not self.pool.exists(server) and self.shared_fallback and self.pool.exists(None)
+            try:
+                return self.library_of(server) is None
+            except NoLibrary:
+                return False
 
         return server is not None and await self.run(borrows)
 

@@ -124,8 +124,7 @@ def add_upload(
 ) -> Intake:
     """Read an uploaded article file (any format ``index build`` reads) and add it."""
     stores.check_writable(config)
-    check_upload(name, len(content))
-    articles = parse_upload(name, content)
+    articles = parse_upload(name, content)  # (checks its size and kind first)
     origin = Origin.now("upload", Path(name).name, added_by)
     with _Batch(Copies(config.index_dir)) as batch:
         for number, article in enumerate(articles, 1):
